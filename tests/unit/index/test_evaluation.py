@@ -1,0 +1,56 @@
+from __future__ import annotations
+
+import pytest
+
+from index.evaluation import LabelledQuestion, Outcome, calibrate, latency_ms, metrics
+
+
+def _outcome(expected: str | None, ranking: tuple[str, ...], score: float) -> Outcome:
+    q = LabelledQuestion("q", "en", frozenset([expected]) if expected else frozenset())
+    return Outcome(q, ranking, score, 0.01)
+
+
+def test_metrics_count_ranks_answers_and_rejections() -> None:
+    outcomes = [
+        _outcome("a", ("a", "b"), 0.9),
+        _outcome("b", ("a", "b"), 0.9),  # right article second: a wrong answer
+        _outcome("c", ("x", "y", "z"), 0.5),  # not found at all, below threshold
+        _outcome(None, ("a",), 0.6),  # rejected
+        _outcome(None, ("a",), 0.85),  # answered although out of scope
+    ]
+    m = metrics(outcomes, threshold=0.8)
+    assert m.in_scope == 3
+    assert m.out_of_scope == 2
+    assert m.top1 == pytest.approx(1 / 3)
+    assert m.top3 == pytest.approx(2 / 3)
+    assert m.mrr == pytest.approx((1 + 0.5) / 3)
+    assert m.answered == pytest.approx(1 / 3)
+    assert m.rejected == pytest.approx(0.5)
+    assert m.wrong_answers == 2
+
+
+def test_calibration_puts_the_threshold_in_the_gap() -> None:
+    outcomes = [
+        _outcome("a", ("a",), 0.91),
+        _outcome("a", ("a",), 0.88),
+        _outcome(None, ("a",), 0.80),
+        _outcome(None, ("a",), 0.70),
+    ]
+    threshold, summary = calibrate(outcomes)
+    assert 0.80 < threshold < 0.88
+    assert summary["oos_rejected"] == 1.0
+    assert summary["answered_correctly"] == 1.0
+
+
+def test_calibration_needs_both_kinds() -> None:
+    with pytest.raises(ValueError, match="both"):
+        calibrate([_outcome("a", ("a",), 0.9)])
+
+
+def test_latency_percentiles() -> None:
+    outcomes = [
+        Outcome(LabelledQuestion("q", "en", frozenset()), (), 0, s / 1000) for s in range(1, 101)
+    ]
+    lat = latency_ms(outcomes)
+    assert lat["p50"] == pytest.approx(50.5)
+    assert lat["p95"] == pytest.approx(95.05)

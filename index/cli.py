@@ -104,9 +104,8 @@ def _build(args: argparse.Namespace) -> int:
         kb, load_embedder(args.embedder), args.index_dir, force=args.force, progress=not args.quiet
     )
     m = report.manifest
-    state = "built" if report.built else "up to date"
     print(
-        f"{state}: {m.articles} articles, {m.passages} passages, model {m.model_id}, "
+        f"{report.action}: {m.articles} articles, {m.passages} passages, model {m.model_id}, "
         f"threshold {m.threshold:.4f} -> {report.folder}"
     )
     return 0

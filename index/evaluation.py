@@ -152,12 +152,20 @@ def by_language(outcomes: Sequence[Outcome], threshold: float) -> dict[str, Metr
     return table
 
 
+# A wrong answer (an unrelated article, or any article for an out-of-scope question) costs
+# twice as much as an honest "I don't know, an officer can help": the visitor who gets the
+# latter loses a minute, the one who gets the former may act on it.
+WRONG_ANSWER_COST = 2.0
+
+
 def calibrate(outcomes: Sequence[Outcome]) -> tuple[float, dict[str, Any]]:
     """Choose the threshold that best separates answerable from unanswerable questions.
 
-    The objective is the mean of two rates: in-scope questions answered with the right article
-    and out-of-scope questions rejected. Of all thresholds reaching the best objective, the
-    middle of the widest tied interval is taken, which leaves the most margin on both sides.
+    The threshold minimises an expected cost per question: refusing an answerable question
+    costs 1, answering with a wrong article costs :data:`WRONG_ANSWER_COST`; rates are taken
+    within the in-scope and the out-of-scope group so that neither group's size dominates.
+    Of all thresholds reaching the lowest cost, the middle of the widest tied interval is
+    taken, which leaves the most margin on both sides.
 
     Returns:
         The threshold and a summary of the calibration for the manifest.
@@ -171,9 +179,10 @@ def calibrate(outcomes: Sequence[Outcome]) -> tuple[float, dict[str, Any]]:
     candidates.append(scores[-1] + 1e-6)
 
     def objective(t: float) -> float:
-        answered = sum(o.rank == 1 and o.top_score >= t for o in inside) / len(inside)
-        rejected = sum(o.top_score < t for o in outside) / len(outside)
-        return (answered + rejected) / 2
+        refused = sum(o.top_score < t for o in inside) / len(inside)
+        wrong = sum(o.top_score >= t and o.rank != 1 for o in inside) / len(inside)
+        accepted = sum(o.top_score >= t for o in outside) / len(outside)
+        return -(refused + WRONG_ANSWER_COST * (wrong + accepted))
 
     values = [objective(t) for t in candidates]
     best = max(values)
@@ -189,7 +198,7 @@ def calibrate(outcomes: Sequence[Outcome]) -> tuple[float, dict[str, Any]]:
     lo, hi = max(runs, key=lambda r: candidates[r[1]] - candidates[r[0]])
     threshold = (candidates[lo] + candidates[hi]) / 2
     summary = metrics(outcomes, threshold).to_json()
-    summary["objective"] = round(best, 4)
+    summary["cost"] = round(-best, 4)
     summary["questions"] = len(outcomes)
     return threshold, summary
 

@@ -13,7 +13,7 @@ from index.errors import KnowledgeError
 from index.languages import DEFAULT_LANGUAGE, SUPPORTED_LANGUAGES
 
 # Bumped whenever the way articles become passages changes, so old indexes count as stale.
-CHUNKING_VERSION = "2"
+CHUNKING_VERSION = "3"
 
 CALIBRATION_FILE = Path("_eval") / "calibration.jsonl"
 
@@ -25,8 +25,8 @@ class KnowledgeBase:
     Attributes:
         root: The ``knowledge/`` folder the articles were read from.
         articles: ``{article_id: {lang: Article}}``.
-        content_hash: A digest of every file that affects the index (articles and the
-            calibration questions), used to tell whether a built index is stale.
+        content_hash: A digest of every article file, used to tell whether the embedded
+            vectors of a built index are stale.
     """
 
     root: Path
@@ -92,13 +92,9 @@ def load_knowledge(root: Path) -> KnowledgeBase:
 
 
 def content_hash(root: Path) -> str:
-    """Digest of the files an index is built from, independent of the checkout's location."""
+    """Digest of the articles an index embeds, independent of the checkout's location."""
     digest = hashlib.sha256(f"chunking={CHUNKING_VERSION}\n".encode())
-    files = article_files(root)
-    calibration = root / CALIBRATION_FILE
-    if calibration.exists():
-        files.append(calibration)
-    for path in files:
+    for path in article_files(root):
         digest.update(path.relative_to(root).as_posix().encode())
         digest.update(b"\0")
         digest.update(path.read_bytes())

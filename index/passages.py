@@ -7,8 +7,9 @@ Each article language contributes:
   is about),
 * each example question, embedded as a *query* so that visitor questions are compared
   question-to-question, which e5 does well across languages,
-* for Vietnamese, the example questions once more without diacritics, because visitors on
-  phones often type that way.
+* for Vietnamese, the lead, the sections and the example questions once more without
+  diacritics, because visitors on phones often type that way and the model reads
+  undiacritised Vietnamese poorly.
 """
 
 from __future__ import annotations

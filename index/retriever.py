@@ -14,11 +14,21 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from index.articles import Section, Source
+import numpy as np
+from numpy.typing import NDArray
+
+from index.articles import Article, Section, Source
 from index.embedders import Embedder
 from index.knowledge import KnowledgeBase, load_knowledge
 from index.languages import DEFAULT_LANGUAGE, is_supported
+from index.lexical import LexicalIndex
 from index.passages import PassageKind
+from index.scoring import (
+    CONTENT_WEIGHT,
+    LEXICAL_WEIGHT,
+    QUESTION_WEIGHT,
+    calibration_hash,
+)
 from index.store import StoredIndex, load_index
 
 MAX_QUERY_CHARS = 1000
@@ -95,11 +105,22 @@ class SearchResult:
 
 @dataclass(frozen=True)
 class ArticleScore:
-    """The best score an article reached for a question, and which section reached it."""
+    """How well an article matches a question.
+
+    Attributes:
+        article_id: The article.
+        score: The fused score, relative to the mean over all servable articles; this is what
+            the threshold is calibrated on.
+        question: Best similarity to one of the article's example questions.
+        content: Best similarity to its lead or one of its sections.
+        lexical: BM25 of the question against the article's text.
+    """
 
     article_id: str
     score: float
-    section_by_lang: dict[str, tuple[int, float]]
+    question: float
+    content: float
+    lexical: float
 
 
 class Retriever:
@@ -130,6 +151,27 @@ class Retriever:
         self._stored = stored
         self._clock = clock
         self.threshold = stored.manifest.threshold if threshold is None else threshold
+        self._lexical = LexicalIndex(
+            {
+                article_id: [f"{a.title} {a.body} {' '.join(a.questions)}" for a in langs.values()]
+                for article_id, langs in kb.articles.items()
+            }
+        )
+        self._article_ids = self._lexical.article_ids
+        row = {article_id: i for i, article_id in enumerate(self._article_ids)}
+        self._passage_rows = np.array([row[p.article_id] for p in stored.passages], dtype=np.intp)
+        self._is_question = np.array([p.is_query_like for p in stored.passages], dtype=bool)
+        # (article, lang) -> rows of its section passages and their section numbers
+        sections: dict[tuple[str, str], list[tuple[int, int]]] = {}
+        for i, passage in enumerate(stored.passages):
+            if passage.kind is PassageKind.SECTION and passage.section is not None:
+                sections.setdefault((passage.article_id, passage.lang), []).append(
+                    (i, passage.section)
+                )
+        self._sections = {
+            key: (np.array([r for r, _ in v], dtype=np.intp), [n for _, n in v])
+            for key, v in sections.items()
+        }
 
     @classmethod
     def open(
@@ -142,7 +184,12 @@ class Retriever:
     ) -> Retriever:
         """Load the knowledge base and its index, refusing a stale or mismatched index."""
         kb = load_knowledge(knowledge_root)
-        stored = load_index(index_dir, content_hash=kb.content_hash, model_id=embedder.model_id)
+        stored = load_index(
+            index_dir,
+            content_hash=kb.content_hash,
+            model_id=embedder.model_id,
+            calibration_hash=calibration_hash(kb),
+        )
         return cls(kb, embedder, stored, clock=clock)
 
     @property
@@ -155,20 +202,52 @@ class Retriever:
         self.score_articles("warm up")
 
     def score_articles(self, query: str) -> list[ArticleScore]:
-        """Every servable article with its best score for ``query``, best first."""
-        vector = self._embedder.embed_queries([query[:MAX_QUERY_CHARS]])[0]
+        """Every servable article with its fused score for ``query``, best first."""
+        return self._rank(query)[0]
+
+    def _rank(self, query: str) -> tuple[list[ArticleScore], NDArray[np.float64]]:
+        query = query[:MAX_QUERY_CHARS]
+        vector = self._embedder.embed_queries([query])[0]
+        similarity = np.empty(len(self._stored.passages), dtype=np.float64)
+        for passage_row, score in self._stored.search_all(vector):
+            similarity[passage_row] = score
+        n = len(self._article_ids)
+        question = np.full(n, -1.0)
+        content = np.full(n, -1.0)
+        q_rows = self._passage_rows[self._is_question]
+        c_rows = self._passage_rows[~self._is_question]
+        np.maximum.at(question, q_rows, similarity[self._is_question])
+        np.maximum.at(content, c_rows, similarity[~self._is_question])
+        lexical = self._lexical.scores(query)
+        fused = QUESTION_WEIGHT * question + CONTENT_WEIGHT * content + LEXICAL_WEIGHT * lexical
         today = self._clock()
-        best: dict[str, ArticleScore] = {}
-        for passage, score in self._stored.search(vector, len(self._stored.passages)):
-            article_id = passage.article_id
-            if article_id not in self._kb.articles or self._kb.valid_until(article_id) < today:
-                continue
-            entry = best.get(article_id)
-            if entry is None:
-                entry = best[article_id] = ArticleScore(article_id, score, {})
-            if passage.kind is PassageKind.SECTION and passage.section is not None:
-                entry.section_by_lang.setdefault(passage.lang, (passage.section, score))
-        return sorted(best.values(), key=lambda a: a.score, reverse=True)
+        servable = np.array([self._kb.valid_until(a) >= today for a in self._article_ids])
+        if not servable.any():
+            return [], similarity
+        # Relative to the mean: some questions are close to everything (and so to nothing in
+        # particular); what matters is how far the best article stands out.
+        relative = fused - fused[servable].mean()
+        ranked = sorted(np.flatnonzero(servable), key=lambda i: relative[i], reverse=True)
+        scores = [
+            ArticleScore(
+                article_id=self._article_ids[i],
+                score=float(relative[i]),
+                question=float(question[i]),
+                content=float(content[i]),
+                lexical=float(lexical[i]),
+            )
+            for i in ranked
+        ]
+        return scores, similarity
+
+    def _best_section(self, article: Article, similarity: NDArray[np.float64]) -> Section | None:
+        """The section of ``article`` (in its own language) closest to the question."""
+        entry = self._sections.get((article.id, article.lang))
+        if entry is None:
+            return None
+        rows, numbers = entry
+        number = numbers[int(np.argmax(similarity[rows]))]
+        return article.sections[number] if number < len(article.sections) else None
 
     def search(self, query: str, lang: str = DEFAULT_LANGUAGE, k: int = 3) -> SearchResult:
         """Rank articles for ``query`` and localise the top ``k`` to ``lang``."""
@@ -176,15 +255,13 @@ class Retriever:
         text = query.strip()
         if not text:
             return SearchResult(query, lang, self.threshold, ())
-        hits = tuple(self._hit(s, lang) for s in self.score_articles(text)[:k])
+        ranked, similarity = self._rank(text)
+        hits = tuple(self._hit(s, lang, similarity) for s in ranked[:k])
         return SearchResult(query, lang, self.threshold, hits)
 
-    def _hit(self, scored: ArticleScore, lang: str) -> Hit:
+    def _hit(self, scored: ArticleScore, lang: str, similarity: NDArray[np.float64]) -> Hit:
         article, fallback = self._kb.localized(scored.article_id, lang)
-        section = None
-        best_section = scored.section_by_lang.get(article.lang)
-        if best_section is not None and best_section[0] < len(article.sections):
-            section = article.sections[best_section[0]]
+        section = self._best_section(article, similarity)
         return Hit(
             article_id=article.id,
             topic=article.topic,

@@ -45,6 +45,7 @@ class Manifest:
     articles: int
     threshold: float
     built_at: str
+    calibration_hash: str = ""
     calibration: dict[str, Any] = field(default_factory=dict)
     format: int = INDEX_FORMAT
 
@@ -61,6 +62,14 @@ class StoredIndex:
     manifest: Manifest
     vectors: Any  # faiss.IndexFlatIP
     passages: tuple[Passage, ...]
+
+    def search_all(self, query: Vectors) -> list[tuple[int, float]]:
+        """``(passage row, similarity)`` for every passage, best first."""
+        n = len(self.passages)
+        if n == 0:
+            return []
+        scores, rows = self.vectors.search(query.reshape(1, -1).astype(np.float32), n)
+        return [(int(r), float(s)) for s, r in zip(scores[0], rows[0], strict=True) if r >= 0]
 
     def search(self, query: Vectors, k: int) -> list[tuple[Passage, float]]:
         """The ``k`` nearest passages to one query vector, best first."""
@@ -80,6 +89,13 @@ def flat_index(vectors: Vectors) -> Any:
     index = faiss.IndexFlatIP(vectors.shape[1])
     index.add(np.ascontiguousarray(vectors, dtype=np.float32))
     return index
+
+
+def write_manifest(folder: Path, manifest: Manifest) -> None:
+    """Replace only the manifest (after a recalibration), atomically."""
+    tmp = folder / f".{MANIFEST}.tmp"
+    tmp.write_text(json.dumps(asdict(manifest), indent=2), encoding="utf-8")
+    os.replace(tmp, folder / MANIFEST)
 
 
 def write_index(folder: Path, manifest: Manifest, index: Any, passages: list[Passage]) -> None:
@@ -110,8 +126,13 @@ def read_manifest(folder: Path) -> Manifest | None:
         return None
 
 
-def load_index(folder: Path, *, content_hash: str, model_id: str) -> StoredIndex:
+def load_index(
+    folder: Path, *, content_hash: str, model_id: str, calibration_hash: str | None = None
+) -> StoredIndex:
     """Load an index, refusing one that does not match the knowledge base or the model.
+
+    ``calibration_hash``, when given, must match too: a threshold calibrated with other
+    questions or another scoring is as stale as old vectors.
 
     Raises:
         MissingIndexError: nothing has been built in ``folder``.
@@ -136,6 +157,16 @@ def load_index(folder: Path, *, content_hash: str, model_id: str) -> StoredIndex
             f"index in {folder} is stale: the knowledge base changed since it was built "
             f"({manifest.built_at}): {REBUILD_HINT}"
         )
+    if calibration_hash is not None and manifest.calibration_hash != calibration_hash:
+        raise StaleIndexError(
+            f"the answer threshold in {folder} was calibrated with other questions or another "
+            f"scoring: {REBUILD_HINT} (only the calibration is redone)"
+        )
+    return read_vectors(folder, manifest)
+
+
+def read_vectors(folder: Path, manifest: Manifest) -> StoredIndex:
+    """Read the vectors and passages of an index folder whose manifest is already checked."""
     vectors = faiss.read_index(str(folder / VECTORS))
     raw = json.loads((folder / PASSAGES).read_text(encoding="utf-8"))
     passages = tuple(Passage.from_json(r) for r in raw)

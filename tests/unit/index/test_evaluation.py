@@ -54,3 +54,18 @@ def test_latency_percentiles() -> None:
     lat = latency_ms(outcomes)
     assert lat["p50"] == pytest.approx(50.5)
     assert lat["p95"] == pytest.approx(95.05)
+
+
+def test_a_wrong_answer_costs_more_than_a_refusal() -> None:
+    # Moving the threshold below 0.80 would answer one more in-scope question correctly but
+    # also accept one out-of-scope question: with wrong answers costing double, it stays above.
+    outcomes = [
+        _outcome("a", ("a",), 0.95),
+        _outcome("a", ("a",), 0.78),
+        _outcome(None, ("a",), 0.80),
+        _outcome(None, ("a",), 0.60),
+    ]
+    threshold, summary = calibrate(outcomes)
+    assert 0.80 < threshold < 0.95
+    assert summary["oos_rejected"] == 1.0
+    assert summary["answered_correctly"] == 0.5

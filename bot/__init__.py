@@ -1,0 +1,1 @@
+"""The visitor-desk gateway: channels, conversation router, handoff queue, console, storage."""

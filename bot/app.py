@@ -1,0 +1,177 @@
+"""Composition root: the only module that wires concrete adapters together.
+
+``create_app(settings)`` returns the ASGI application. Everything with a lifetime (database
+engine, HTTP client, Telegram application) is created in the lifespan and closed there.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+
+import httpx
+from fastapi import FastAPI, Request
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.responses import JSONResponse
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from bot.channels.telegram.channel import TelegramChannel
+from bot.channels.widget.api import WebServices, api
+from bot.channels.widget.hub import ConversationHub
+from bot.channels.widget.pages import pages
+from bot.channels.widget.socket import socket_router
+from bot.config import Settings
+from bot.core.handoff import HandoffService
+from bot.core.i18n import Catalogue
+from bot.core.language import LanguagePolicy
+from bot.core.ports import DialogueEngine, OfficerNotifier, RecordingNotifier
+from bot.core.router import ConversationRouter
+from bot.dialogue.rasa_client import RasaClient
+from bot.storage.db import create_engine, session_factory, upgrade_async
+from bot.storage.repositories import (
+    SqlCaseStore,
+    SqlConversationStore,
+    SqlKnowledgeEvents,
+    SqlTicketStore,
+)
+from bot.web.errors import install_error_handlers
+from bot.web.middleware import BodyLimit, SecurityHeaders
+from index.knowledge import load_knowledge
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class Runtime:
+    """Resources owned by the lifespan, reachable for readiness checks and tests."""
+
+    engine: AsyncEngine
+    http: httpx.AsyncClient
+    dialogue: DialogueEngine
+    router: ConversationRouter
+    telegram: TelegramChannel | None
+
+
+def create_app(
+    settings: Settings,
+    *,
+    dialogue: DialogueEngine | None = None,
+    notifier: OfficerNotifier | None = None,
+) -> FastAPI:
+    """Build the gateway.
+
+    Args:
+        settings: Configuration (see :class:`bot.config.Settings`).
+        dialogue: Replaces the Rasa client (tests of what the gateway does on its own).
+        notifier: Replaces the officers' notifier.
+    """
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if settings.auto_migrate:
+            await upgrade_async(settings.database_url)
+        engine = create_engine(settings.database_url)
+        sessions = session_factory(engine)
+        timeout = httpx.Timeout(settings.rasa_timeout, connect=2.0)
+        http = httpx.AsyncClient(timeout=timeout, limits=httpx.Limits(max_connections=50))
+        conversations = SqlConversationStore(sessions)
+        tickets = SqlTicketStore(sessions)
+        catalogue = Catalogue.load()
+        engine_impl = dialogue or RasaClient(
+            http, settings.rasa_url, token=settings.rasa_token, actions_url=settings.actions_url
+        )
+        handoff = HandoffService(
+            conversations=conversations,
+            tickets=tickets,
+            notifier=notifier or RecordingNotifier(),
+            catalogue=catalogue,
+            office_hours=settings.office_hours,
+        )
+        router = ConversationRouter(
+            conversations=conversations,
+            cases=SqlCaseStore(sessions),
+            knowledge_events=SqlKnowledgeEvents(sessions),
+            dialogue=engine_impl,
+            handoff=handoff,
+            language=LanguagePolicy(),
+            catalogue=catalogue,
+            retention_days=settings.retention_days,
+            privacy_url=settings.privacy_url,
+        )
+        app.state.web = WebServices(
+            router=router, conversations=conversations, hub=ConversationHub()
+        )
+        app.state.knowledge = load_knowledge(settings.knowledge_dir)
+        telegram = None
+        if settings.telegram_token:
+            telegram = TelegramChannel(settings=settings, router=router, catalogue=catalogue)
+            await telegram.start()
+        else:
+            logger.info("TELEGRAM_BOT_TOKEN not set: running without the Telegram channel")
+        app.state.runtime = Runtime(engine, http, engine_impl, router, telegram)
+        logger.info("gateway ready on %s", settings.public_base_url)
+        try:
+            yield
+        finally:
+            if telegram is not None:
+                await telegram.stop()
+            await http.aclose()
+            await engine.dispose()
+
+    app = FastAPI(
+        title="Visitor desk API",
+        version="1.0",
+        description=(
+            "Public API of the Tây Ninh (former Long An) visitor desk: send visitor messages, "
+            "read transcripts, erase conversations."
+        ),
+        docs_url="/api/docs",
+        redoc_url=None,
+        openapi_url="/api/openapi.json",
+        lifespan=lifespan,
+    )
+    app.state.public_base_url = settings.public_base_url
+    app.state.allowed_origins = settings.allowed_origins
+    install_error_handlers(app)
+    app.include_router(api)
+    app.include_router(socket_router)
+    app.include_router(pages)
+
+    @app.get("/healthz", include_in_schema=False)
+    async def healthz() -> JSONResponse:
+        return JSONResponse({"status": "ok"})
+
+    @app.get("/readyz", include_in_schema=False)
+    async def readyz(request: Request) -> JSONResponse:
+        runtime: Runtime = request.app.state.runtime
+        checks = {"database": False, "dialogue": False}
+        try:
+            async with runtime.engine.connect() as connection:
+                await connection.execute(text("SELECT 1"))
+            checks["database"] = True
+        except Exception:  # any failure means "not ready"
+            logger.warning("readiness: database unreachable")
+        checks["dialogue"] = await runtime.dialogue.ready()
+        status = 200 if all(checks.values()) else 503
+        return JSONResponse({"ready": status == 200, "checks": checks}, status_code=status)
+
+    @app.post("/telegram/webhook", include_in_schema=False)
+    async def telegram_webhook(request: Request) -> JSONResponse:
+        runtime: Runtime = request.app.state.runtime
+        if runtime.telegram is None:
+            return JSONResponse({"error": {"code": "not_found", "message": "no Telegram"}}, 404)
+        return await runtime.telegram.webhook(request)
+
+    app.add_middleware(
+        CORSMiddleware,
+        allow_origins=list(settings.allowed_origins),
+        allow_methods=["GET", "POST", "DELETE"],
+        allow_headers=["Authorization", "Content-Type"],
+        max_age=600,
+    )
+    app.add_middleware(SecurityHeaders)
+    app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
+    return app

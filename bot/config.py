@@ -1,0 +1,151 @@
+"""Settings, read once from the environment at start-up (see README for every variable)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from bot.core.office_hours import OfficeHours
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+class ConfigError(ValueError):
+    """A setting is missing or malformed; the message names the variable."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    host: str = "127.0.0.1"
+    port: int = 8000
+    public_base_url: str = "http://localhost:8000"
+    database_url: str = f"sqlite+aiosqlite:///{ROOT / 'var' / 'app.db'}"
+    auto_migrate: bool = True
+    rasa_url: str = "http://127.0.0.1:5005"
+    rasa_token: str = ""
+    actions_url: str = "http://127.0.0.1:5055"
+    rasa_timeout: float = 10.0
+    session_secret: str = ""
+    widget_origins: tuple[str, ...] = ()
+    knowledge_dir: Path = ROOT / "knowledge"
+    retention_days: int = 180
+    max_message_chars: int = 4096
+    max_body_bytes: int = 64 * 1024
+    office_hours: OfficeHours = field(default_factory=OfficeHours)
+    telegram_token: str | None = None
+    telegram_api_base_url: str | None = None
+    telegram_webhook_url: str | None = None
+    telegram_webhook_secret: str | None = None
+    telegram_officers_chat_id: int | None = None
+    log_level: str = "INFO"
+
+    @property
+    def privacy_url(self) -> str:
+        return f"{self.public_base_url}/kb/privacy"
+
+    @property
+    def allowed_origins(self) -> tuple[str, ...]:
+        own = _origin(self.public_base_url)
+        return tuple(dict.fromkeys((own, *self.widget_origins)))
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
+        e = dict(os.environ if env is None else env)
+        rasa_token = e.get("RASA_TOKEN", "")
+        session_secret = e.get("SESSION_SECRET", "")
+        if not rasa_token:
+            raise ConfigError("RASA_TOKEN is required (Rasa's --auth-token)")
+        if len(session_secret) < 32:
+            raise ConfigError("SESSION_SECRET must be at least 32 characters")
+        return cls(
+            host=e.get("HOST", cls.host),
+            port=_int(e, "PORT", cls.port),
+            public_base_url=e.get("PUBLIC_BASE_URL", cls.public_base_url).rstrip("/"),
+            database_url=e.get("DATABASE_URL", cls.database_url),
+            auto_migrate=e.get("AUTO_MIGRATE", "1") not in {"0", "false", "no"},
+            rasa_url=e.get("RASA_URL", cls.rasa_url),
+            rasa_token=rasa_token,
+            actions_url=e.get("ACTIONS_URL", cls.actions_url),
+            rasa_timeout=float(e.get("RASA_TIMEOUT", cls.rasa_timeout)),
+            session_secret=session_secret,
+            widget_origins=tuple(
+                o.strip().rstrip("/") for o in e.get("WIDGET_ORIGINS", "").split(",") if o.strip()
+            ),
+            knowledge_dir=Path(e.get("KNOWLEDGE_DIR", ROOT / "knowledge")),
+            retention_days=_int(e, "RETENTION_DAYS", cls.retention_days),
+            max_message_chars=_int(e, "MAX_MESSAGE_CHARS", cls.max_message_chars),
+            office_hours=office_hours_from(e),
+            telegram_token=e.get("TELEGRAM_BOT_TOKEN") or None,
+            telegram_api_base_url=e.get("TELEGRAM_API_BASE_URL") or None,
+            telegram_webhook_url=e.get("TELEGRAM_WEBHOOK_URL") or None,
+            telegram_webhook_secret=e.get("TELEGRAM_WEBHOOK_SECRET") or None,
+            telegram_officers_chat_id=(
+                _int(e, "TELEGRAM_OFFICERS_CHAT_ID", 0) or None
+                if e.get("TELEGRAM_OFFICERS_CHAT_ID")
+                else None
+            ),
+            log_level=e.get("LOG_LEVEL", "INFO").upper(),
+        )
+
+
+_PERIOD = re.compile(r"^(\d{1,2}):(\d{2})-(\d{1,2}):(\d{2})$")
+_DAYS = {"mon": 1, "tue": 2, "wed": 3, "thu": 4, "fri": 5, "sat": 6, "sun": 7}
+
+
+def office_hours_from(e: Mapping[str, str]) -> OfficeHours:
+    """``OFFICE_HOURS="Mon-Fri 07:30-11:30,13:30-17:00"``, ``OFFICE_HOLIDAYS="2027-02-05,..."``."""
+    default = OfficeHours()
+    spec = e.get("OFFICE_HOURS", "").strip()
+    workdays, periods = default.workdays, default.periods
+    if spec:
+        try:
+            days_part, times_part = spec.split(None, 1)
+            first, _, last = days_part.lower().partition("-")
+            start_day, end_day = _DAYS[first[:3]], _DAYS[(last or first)[:3]]
+            workdays = frozenset(range(start_day, end_day + 1))
+            parsed = []
+            for chunk in times_part.split(","):
+                m = _PERIOD.match(chunk.strip())
+                if m is None:
+                    raise ValueError(chunk)
+                h1, m1, h2, m2 = (int(x) for x in m.groups())
+                parsed.append((dt.time(h1, m1), dt.time(h2, m2)))
+            periods = tuple(parsed)
+        except (ValueError, KeyError) as exc:
+            raise ConfigError(
+                f"OFFICE_HOURS must look like 'Mon-Fri 07:30-11:30,13:30-17:00' ({exc})"
+            ) from exc
+    try:
+        holidays = frozenset(
+            dt.date.fromisoformat(d.strip())
+            for d in e.get("OFFICE_HOLIDAYS", "").split(",")
+            if d.strip()
+        )
+    except ValueError as exc:
+        raise ConfigError(f"OFFICE_HOLIDAYS must be YYYY-MM-DD dates ({exc})") from exc
+    return OfficeHours(
+        timezone=e.get("OFFICE_TIMEZONE", default.timezone),
+        periods=periods,
+        workdays=workdays,
+        holidays=holidays,
+    )
+
+
+def _int(e: Mapping[str, str], key: str, default: int) -> int:
+    raw = e.get(key)
+    if raw is None or raw == "":
+        return default
+    try:
+        return int(raw)
+    except ValueError as exc:
+        raise ConfigError(f"{key} must be a whole number, got {raw!r}") from exc
+
+
+def _origin(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"

@@ -1,0 +1,162 @@
+"""Domain models shared by the router, the adapters and storage."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+class Channel(StrEnum):
+    WEB = "web"
+    TELEGRAM = "telegram"
+
+
+class Mode(StrEnum):
+    """Who answers the visitor: the bot, or a human officer (ticket waiting or claimed)."""
+
+    BOT = "bot"
+    HUMAN = "human"
+
+
+class LanguageSource(StrEnum):
+    """Why a conversation is in its language, strongest first."""
+
+    EXPLICIT = "explicit"
+    DETECTED = "detected"
+    HINT = "hint"
+    DEFAULT = "default"
+
+
+class Sender(StrEnum):
+    VISITOR = "visitor"
+    BOT = "bot"
+    OFFICER = "officer"
+    SYSTEM = "system"
+
+
+class TicketStatus(StrEnum):
+    WAITING = "waiting"
+    CLAIMED = "claimed"
+    CLOSED = "closed"
+
+
+class Priority(StrEnum):
+    NORMAL = "normal"
+    HIGH = "high"
+
+    @property
+    def rank(self) -> int:
+        return 1 if self is Priority.HIGH else 0
+
+
+@dataclass(frozen=True)
+class Button:
+    title: str
+    payload: str
+
+
+@dataclass(frozen=True)
+class SourceRef:
+    """A knowledge article an answer came from."""
+
+    id: str
+    title: str
+    url: str
+    reviewed: str
+
+
+@dataclass(frozen=True)
+class Reply:
+    """One message to the visitor."""
+
+    text: str
+    buttons: tuple[Button, ...] = ()
+    sources: tuple[SourceRef, ...] = ()
+    sender: Sender = Sender.BOT
+
+
+@dataclass(frozen=True)
+class IncomingMessage:
+    """A visitor's message as a channel adapter hands it to the router.
+
+    Attributes:
+        channel: Where it came from.
+        visitor_ref: The visitor's id on that channel (Telegram user id, web session id).
+        text: What the visitor wrote (already size-checked by the adapter).
+        conversation_id: The conversation it continues, if the channel knows it.
+        explicit_language: A language the visitor chose (selector, /language).
+        language_hint: What the channel suggests (Telegram language_code, browser locale).
+        client_message_id: The sender's idempotency key; a repeat is answered, not processed.
+        chat_ref: Where replies go on the channel (Telegram chat id); None for the web.
+    """
+
+    channel: Channel
+    visitor_ref: str
+    text: str
+    conversation_id: str | None = None
+    explicit_language: str | None = None
+    language_hint: str | None = None
+    client_message_id: str | None = None
+    chat_ref: str | None = None
+
+
+@dataclass(frozen=True)
+class Conversation:
+    id: str
+    channel: Channel
+    visitor_ref: str
+    mode: Mode
+    language: str
+    language_source: LanguageSource
+    created_at: dt.datetime
+    chat_ref: str | None = None
+
+
+@dataclass(frozen=True)
+class StoredMessage:
+    """A message as stored: ``id`` is a monotonically increasing cursor."""
+
+    id: int
+    conversation_id: str
+    sender: Sender
+    text: str
+    created_at: dt.datetime
+    language: str | None = None
+    buttons: tuple[Button, ...] = ()
+    sources: tuple[SourceRef, ...] = ()
+
+
+@dataclass(frozen=True)
+class Ticket:
+    id: str
+    conversation_id: str
+    status: TicketStatus
+    reason: str
+    priority: Priority
+    language: str
+    channel: Channel
+    created_at: dt.datetime
+    officer_id: str | None = None
+    claimed_at: dt.datetime | None = None
+    closed_at: dt.datetime | None = None
+
+
+@dataclass(frozen=True)
+class HandoffInfo:
+    """What the visitor is told about a handoff: the ticket and its place in the queue."""
+
+    ticket_id: str
+    position: int
+    reason: str
+
+
+@dataclass(frozen=True)
+class RouterResult:
+    """The outcome of one visitor message."""
+
+    conversation: Conversation
+    replies: tuple[Reply, ...]
+    handoff: HandoffInfo | None = None
+    form: str | None = None
+    replayed: bool = False  # answered from storage: the message had been processed before

@@ -1,0 +1,458 @@
+"""SQL implementations of the core's storage ports (one transaction per method)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.core.models import (
+    Button,
+    Channel,
+    Conversation,
+    LanguageSource,
+    Mode,
+    Priority,
+    Reply,
+    Sender,
+    SourceRef,
+    StoredMessage,
+    Ticket,
+    TicketStatus,
+)
+from bot.core.ports import Case, Incoming
+from bot.storage.tables import CaseRow, ConversationRow, KnowledgeEventRow, MessageRow, TicketRow
+
+REFERENCE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"  # no 0/O, 1/I/L: read aloud safely
+Sessions = async_sessionmaker[AsyncSession]
+
+
+def utc_now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+def new_reference() -> str:
+    return "TN-" + "".join(secrets.choice(REFERENCE_ALPHABET) for _ in range(6))
+
+
+def to_conversation(row: ConversationRow) -> Conversation:
+    return Conversation(
+        id=row.id,
+        channel=Channel(row.channel),
+        visitor_ref=row.visitor_ref,
+        mode=Mode(row.mode),
+        language=row.language,
+        language_source=LanguageSource(row.language_source),
+        created_at=row.created_at,
+        chat_ref=row.chat_ref,
+    )
+
+
+def to_message(row: MessageRow) -> StoredMessage:
+    extra = row.extra or {}
+    return StoredMessage(
+        id=row.id,
+        conversation_id=row.conversation_id,
+        sender=Sender(row.sender),
+        text=row.text,
+        created_at=row.created_at,
+        language=row.language,
+        buttons=tuple(Button(b["title"], b["payload"]) for b in extra.get("buttons", [])),
+        sources=tuple(
+            SourceRef(s["id"], s["title"], s["url"], s["reviewed"])
+            for s in extra.get("sources", [])
+        ),
+    )
+
+
+def to_ticket(row: TicketRow) -> Ticket:
+    return Ticket(
+        id=row.id,
+        conversation_id=row.conversation_id,
+        status=TicketStatus(row.status),
+        reason=row.reason,
+        priority=Priority.HIGH if row.priority > 0 else Priority.NORMAL,
+        language=row.language,
+        channel=Channel(row.channel),
+        created_at=row.created_at,
+        officer_id=row.officer_id,
+        claimed_at=row.claimed_at,
+        closed_at=row.closed_at,
+    )
+
+
+class SqlConversationStore:
+    def __init__(self, sessions: Sessions, clock: Callable[[], dt.datetime] = utc_now) -> None:
+        self._sessions = sessions
+        self._clock = clock
+
+    async def get(self, conversation_id: str) -> Conversation | None:
+        async with self._sessions() as session:
+            row = await session.get(ConversationRow, conversation_id)
+            return to_conversation(row) if row and row.erased_at is None else None
+
+    async def find_by_visitor(self, channel: Channel, visitor_ref: str) -> Conversation | None:
+        async with self._sessions() as session:
+            row = await session.scalar(
+                select(ConversationRow)
+                .where(
+                    ConversationRow.channel == channel.value,
+                    ConversationRow.visitor_ref == visitor_ref,
+                    ConversationRow.erased_at.is_(None),
+                )
+                .order_by(ConversationRow.created_at.desc())
+                .limit(1)
+            )
+            return to_conversation(row) if row else None
+
+    async def create(
+        self,
+        *,
+        channel: Channel,
+        visitor_ref: str,
+        language: str,
+        language_source: LanguageSource,
+        chat_ref: str | None = None,
+        token_hash: str | None = None,
+    ) -> Conversation:
+        now = self._clock()
+        row = ConversationRow(
+            id=secrets.token_urlsafe(16),
+            channel=channel.value,
+            visitor_ref=visitor_ref,
+            chat_ref=chat_ref,
+            mode=Mode.BOT.value,
+            language=language,
+            language_source=language_source.value,
+            token_hash=token_hash,
+            created_at=now,
+            updated_at=now,
+        )
+        async with self._sessions.begin() as session:
+            session.add(row)
+        return to_conversation(row)
+
+    async def token_hash(self, conversation_id: str) -> str | None:
+        async with self._sessions() as session:
+            row = await session.get(ConversationRow, conversation_id)
+            return row.token_hash if row and row.erased_at is None else None
+
+    async def set_language(
+        self, conversation_id: str, language: str, source: LanguageSource
+    ) -> Conversation:
+        return await self._update(conversation_id, language=language, language_source=source.value)
+
+    async def set_mode(self, conversation_id: str, mode: Mode) -> Conversation:
+        return await self._update(conversation_id, mode=mode.value)
+
+    async def _update(self, conversation_id: str, **values: Any) -> Conversation:
+        async with self._sessions.begin() as session:
+            row = await session.get(ConversationRow, conversation_id)
+            if row is None:
+                raise KeyError(conversation_id)
+            for key, value in values.items():
+                setattr(row, key, value)
+            row.updated_at = self._clock()
+            return to_conversation(row)
+
+    async def record_incoming(
+        self, conversation_id: str, text: str, *, client_message_id: str | None
+    ) -> Incoming:
+        if client_message_id is not None:
+            existing = await self._by_client_id(conversation_id, client_message_id)
+            if existing is not None:
+                return Incoming(existing.id, duplicate=True, result=existing.result)
+        row = MessageRow(
+            conversation_id=conversation_id,
+            sender=Sender.VISITOR.value,
+            text=text,
+            client_message_id=client_message_id,
+            created_at=self._clock(),
+        )
+        try:
+            async with self._sessions.begin() as session:
+                session.add(row)
+        except IntegrityError:
+            # The same client_message_id arrived twice at once: the other request owns it.
+            existing = await self._by_client_id(conversation_id, client_message_id or "")
+            if existing is None:
+                raise
+            return Incoming(existing.id, duplicate=True, result=existing.result)
+        return Incoming(row.id, duplicate=False)
+
+    async def _by_client_id(
+        self, conversation_id: str, client_message_id: str
+    ) -> MessageRow | None:
+        async with self._sessions() as session:
+            return await session.scalar(
+                select(MessageRow).where(
+                    MessageRow.conversation_id == conversation_id,
+                    MessageRow.client_message_id == client_message_id,
+                )
+            )
+
+    async def save_result(self, message_id: int, result: Mapping[str, Any]) -> None:
+        async with self._sessions.begin() as session:
+            await session.execute(
+                update(MessageRow).where(MessageRow.id == message_id).values(result=dict(result))
+            )
+
+    async def set_message_language(self, message_id: int, language: str) -> None:
+        async with self._sessions.begin() as session:
+            await session.execute(
+                update(MessageRow).where(MessageRow.id == message_id).values(language=language)
+            )
+
+    async def add_replies(
+        self, conversation_id: str, replies: Sequence[Reply], language: str
+    ) -> list[StoredMessage]:
+        now = self._clock()
+        rows = [
+            MessageRow(
+                conversation_id=conversation_id,
+                sender=reply.sender.value,
+                text=reply.text,
+                language=language,
+                extra={
+                    "buttons": [{"title": b.title, "payload": b.payload} for b in reply.buttons],
+                    "sources": [
+                        {"id": s.id, "title": s.title, "url": s.url, "reviewed": s.reviewed}
+                        for s in reply.sources
+                    ],
+                },
+                created_at=now,
+            )
+            for reply in replies
+        ]
+        if not rows:
+            return []
+        async with self._sessions.begin() as session:
+            session.add_all(rows)
+        return [to_message(r) for r in rows]
+
+    async def add_message(
+        self, conversation_id: str, sender: Sender, text: str, language: str | None = None
+    ) -> StoredMessage:
+        row = MessageRow(
+            conversation_id=conversation_id,
+            sender=sender.value,
+            text=text,
+            language=language,
+            created_at=self._clock(),
+        )
+        async with self._sessions.begin() as session:
+            session.add(row)
+        return to_message(row)
+
+    async def messages_after(
+        self, conversation_id: str, cursor: int, limit: int = 100
+    ) -> list[StoredMessage]:
+        async with self._sessions() as session:
+            rows = await session.scalars(
+                select(MessageRow)
+                .where(MessageRow.conversation_id == conversation_id, MessageRow.id > cursor)
+                .order_by(MessageRow.id)
+                .limit(limit)
+            )
+            return [to_message(r) for r in rows]
+
+    async def forget(self, conversation_id: str) -> int:
+        """Delete the messages, strip personal data from cases and close open tickets."""
+        now = self._clock()
+        async with self._sessions.begin() as session:
+            count = await session.scalar(
+                select(func.count())
+                .select_from(MessageRow)
+                .where(MessageRow.conversation_id == conversation_id)
+            )
+            await session.execute(
+                delete(MessageRow).where(MessageRow.conversation_id == conversation_id)
+            )
+            await session.execute(
+                update(CaseRow)
+                .where(CaseRow.conversation_id == conversation_id)
+                .values(fields={"erased": True}, decision_message=None, updated_at=now)
+            )
+            await session.execute(
+                update(KnowledgeEventRow)
+                .where(KnowledgeEventRow.conversation_id == conversation_id)
+                .values(query=None)
+            )
+            await session.execute(
+                update(TicketRow)
+                .where(
+                    TicketRow.conversation_id == conversation_id,
+                    TicketRow.status != TicketStatus.CLOSED.value,
+                )
+                .values(status=TicketStatus.CLOSED.value, closed_at=now)
+            )
+            await session.execute(
+                update(ConversationRow)
+                .where(ConversationRow.id == conversation_id)
+                .values(
+                    erased_at=now,
+                    visitor_ref="erased",
+                    chat_ref=None,
+                    token_hash=None,
+                    mode=Mode.BOT.value,
+                    updated_at=now,
+                )
+            )
+            return int(count or 0)
+
+
+class SqlTicketStore:
+    def __init__(self, sessions: Sessions, clock: Callable[[], dt.datetime] = utc_now) -> None:
+        self._sessions = sessions
+        self._clock = clock
+
+    async def open(
+        self,
+        *,
+        conversation_id: str,
+        reason: str,
+        priority: Priority,
+        language: str,
+        channel: Channel,
+    ) -> Ticket:
+        existing = await self.active_for(conversation_id)
+        if existing is not None:
+            return existing
+        row = TicketRow(
+            id=secrets.token_hex(6),
+            conversation_id=conversation_id,
+            status=TicketStatus.WAITING.value,
+            reason=reason,
+            priority=priority.rank,
+            language=language,
+            channel=channel.value,
+            created_at=self._clock(),
+        )
+        async with self._sessions.begin() as session:
+            session.add(row)
+        return to_ticket(row)
+
+    async def active_for(self, conversation_id: str) -> Ticket | None:
+        async with self._sessions() as session:
+            row = await session.scalar(
+                select(TicketRow)
+                .where(
+                    TicketRow.conversation_id == conversation_id,
+                    TicketRow.status != TicketStatus.CLOSED.value,
+                )
+                .order_by(TicketRow.created_at.desc())
+                .limit(1)
+            )
+            return to_ticket(row) if row else None
+
+    async def position(self, ticket: Ticket) -> int:
+        if ticket.status is not TicketStatus.WAITING:
+            return 0
+        async with self._sessions() as session:
+            ahead = await session.scalar(
+                select(func.count())
+                .select_from(TicketRow)
+                .where(
+                    TicketRow.status == TicketStatus.WAITING.value,
+                    (TicketRow.priority > ticket.priority.rank)
+                    | (
+                        (TicketRow.priority == ticket.priority.rank)
+                        & (TicketRow.created_at < ticket.created_at)
+                    ),
+                )
+            )
+            return int(ahead or 0) + 1
+
+    async def average_wait_seconds(self, since: dt.datetime) -> float | None:
+        async with self._sessions() as session:
+            rows = await session.execute(
+                select(TicketRow.created_at, TicketRow.claimed_at).where(
+                    TicketRow.claimed_at.is_not(None), TicketRow.claimed_at >= since
+                )
+            )
+            waits = [(claimed - created).total_seconds() for created, claimed in rows if claimed]
+        # Fewer than three handled tickets is not a basis for a promise.
+        return sum(waits) / len(waits) if len(waits) >= 3 else None
+
+
+class SqlCaseStore:
+    def __init__(self, sessions: Sessions, clock: Callable[[], dt.datetime] = utc_now) -> None:
+        self._sessions = sessions
+        self._clock = clock
+
+    async def create(
+        self, *, kind: str, conversation_id: str, fields: Mapping[str, Any], language: str
+    ) -> Case:
+        for _ in range(5):
+            now = self._clock()
+            row = CaseRow(
+                reference=new_reference(),
+                kind=kind,
+                conversation_id=conversation_id,
+                status="submitted",
+                fields=dict(fields),
+                language=language,
+                created_at=now,
+                updated_at=now,
+            )
+            try:
+                async with self._sessions.begin() as session:
+                    session.add(row)
+            except IntegrityError:
+                continue  # reference collision: draw another
+            return _to_case(row)
+        raise RuntimeError("could not allocate a case reference")
+
+    async def get(self, reference: str) -> Case | None:
+        async with self._sessions() as session:
+            row = await session.get(CaseRow, reference)
+            return _to_case(row) if row else None
+
+
+def _to_case(row: CaseRow) -> Case:
+    return Case(
+        reference=row.reference,
+        kind=row.kind,
+        conversation_id=row.conversation_id or "",
+        status=row.status,
+        fields=row.fields,
+        language=row.language,
+        created_at=row.created_at,
+        decision_message=row.decision_message,
+    )
+
+
+class SqlKnowledgeEvents:
+    def __init__(self, sessions: Sessions, clock: Callable[[], dt.datetime] = utc_now) -> None:
+        self._sessions = sessions
+        self._clock = clock
+
+    async def record(
+        self,
+        *,
+        conversation_id: str,
+        kind: str,
+        language: str,
+        article: str | None,
+        query: str | None = None,
+        helpful: bool | None = None,
+        score: float | None = None,
+    ) -> None:
+        async with self._sessions.begin() as session:
+            session.add(
+                KnowledgeEventRow(
+                    conversation_id=conversation_id,
+                    kind=kind,
+                    language=language,
+                    article=article,
+                    query=query,
+                    helpful=helpful,
+                    score=score,
+                    created_at=self._clock(),
+                )
+            )

@@ -1,0 +1,1 @@
+"""HTTP plumbing shared by the web adapters (widget API, console): errors, headers, limits."""

@@ -38,7 +38,7 @@ class Catalogue:
     def load(cls, path: Path = CATALOGUE_FILE) -> Catalogue:
         return cls(yaml.safe_load(path.read_text(encoding="utf-8")))
 
-    def keys(self) -> list[str]:
+    def names(self) -> list[str]:
         return list(self._messages)
 
     def text(self, key: str, lang: str, /, **values: Any) -> str:

@@ -35,7 +35,7 @@ _LETTER = re.compile(r"[^\W\d_]", re.UNICODE)
 # langdetect is only trusted on Latin text of some length, and only when it is sure.
 MIN_LETTERS_TO_DETECT = 12
 MIN_WORDS_TO_DETECT = 3
-MIN_PROBABILITY = 0.90
+MIN_PROBABILITY = 0.80
 # Switching away from a language the conversation is already confident in needs more.
 MIN_WORDS_TO_SWITCH = 4
 MIN_PROBABILITY_TO_SWITCH = 0.99

@@ -61,7 +61,7 @@ def main() -> int:
     timings = [o.seconds for o in outcomes]
     for _ in range(args.repeat - 1):
         timings.extend(o.seconds for o in run(retriever, questions))
-    table = by_language(outcomes, retriever.threshold)
+    table = by_language(outcomes, retriever.thresholds)
     times_ms = np.array(timings) * 1000
 
     result = {
@@ -70,7 +70,10 @@ def main() -> int:
         "questions": len(questions),
         "articles": report.manifest.articles,
         "passages": report.manifest.passages,
-        "threshold": round(retriever.threshold, 4),
+        "thresholds": {
+            "relative": round(retriever.thresholds.relative, 4),
+            "absolute": round(retriever.thresholds.absolute, 4),
+        },
         "calibration": report.manifest.calibration,
         "languages": {lang: m.to_json() for lang, m in table.items()},
         "latency_ms": {
@@ -91,16 +94,19 @@ def main() -> int:
             "expected": sorted(o.question.expected),
             "got": o.ranking[:3],
             "score": round(o.top_score, 4),
+            "absolute": round(o.top_absolute, 4),
         }
         for o in outcomes
-        if (o.question.in_scope and (o.rank != 1 or o.top_score < retriever.threshold))
-        or (not o.question.in_scope and o.top_score >= retriever.threshold)
+        if (o.question.in_scope and (o.rank != 1 or not o.accepted(retriever.thresholds)))
+        or (not o.question.in_scope and o.accepted(retriever.thresholds))
     ]
     result["misses"] = misses
 
     print(
         f"retrieval benchmark: {embedder.model_id}, {len(questions)} questions, "
-        f"{report.manifest.articles} articles, threshold {retriever.threshold:.4f}"
+        f"{report.manifest.articles} articles, thresholds "
+        f"{retriever.thresholds.relative:.4f} relative / "
+        f"{retriever.thresholds.absolute:.4f} absolute"
     )
     print(format_table(table))
     lat = result["latency_ms"]

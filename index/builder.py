@@ -24,7 +24,7 @@ from index.evaluation import calibrate, read_questions, run
 from index.knowledge import KnowledgeBase
 from index.passages import Passage, passages_of
 from index.retriever import Retriever
-from index.scoring import calibration_hash
+from index.scoring import Thresholds, calibration_hash
 from index.store import (
     Manifest,
     StoredIndex,
@@ -83,16 +83,21 @@ def build_index(
         if manifest.calibration_hash == wanted_calibration:
             return BuildReport(BuildAction.NOTHING, manifest, folder)
         stored = read_vectors(folder, manifest)
-        threshold, summary = _calibrate(kb, embedder, stored, clock)
+        thresholds, summary = _calibrate(kb, embedder, stored, clock)
         manifest = dataclasses.replace(
-            manifest, threshold=threshold, calibration=summary, calibration_hash=wanted_calibration
+            manifest,
+            threshold=thresholds.relative,
+            absolute_threshold=thresholds.absolute,
+            calibration=summary,
+            calibration_hash=wanted_calibration,
         )
         write_manifest(folder, manifest)
-        logger.info("recalibrated index: threshold %.4f", threshold)
+        logger.info("recalibrated index: thresholds %s", thresholds)
         return BuildReport(BuildAction.RECALIBRATED, manifest, folder)
 
     passages = passages_of(kb)
-    vectors = _embed(embedder, passages, progress=progress)
+    reusable = _previous_vectors(folder, manifest, embedder) if not force else {}
+    vectors = _embed(embedder, passages, progress=progress, known=reusable)
     index = flat_index(vectors)
     draft = Manifest(
         model_id=embedder.model_id,
@@ -105,42 +110,82 @@ def build_index(
         calibration_hash=wanted_calibration,
     )
     stored = StoredIndex(manifest=draft, vectors=index, passages=tuple(passages))
-    threshold, summary = _calibrate(kb, embedder, stored, clock)
-    manifest = dataclasses.replace(draft, threshold=threshold, calibration=summary)
+    thresholds, summary = _calibrate(kb, embedder, stored, clock)
+    manifest = dataclasses.replace(
+        draft,
+        threshold=thresholds.relative,
+        absolute_threshold=thresholds.absolute,
+        calibration=summary,
+    )
     write_index(folder, manifest, index, passages)
-    logger.info("built index: %d passages, threshold %.4f", len(passages), threshold)
+    logger.info("built index: %d passages, thresholds %s", len(passages), thresholds)
     return BuildReport(BuildAction.BUILT, manifest, folder)
 
 
 def _calibrate(
     kb: KnowledgeBase, embedder: Embedder, stored: StoredIndex, clock: Callable[[], dt.date]
-) -> tuple[float, dict[str, Any]]:
+) -> tuple[Thresholds, dict[str, Any]]:
+    fallback = Thresholds(FALLBACK_THRESHOLD)
     if not kb.calibration_path.exists():
-        return FALLBACK_THRESHOLD, {"note": "no calibration questions"}
-    retriever = Retriever(kb, embedder, stored, threshold=FALLBACK_THRESHOLD, clock=clock)
+        return fallback, {"note": "no calibration questions"}
+    retriever = Retriever(kb, embedder, stored, thresholds=fallback, clock=clock)
     outcomes = run(retriever, read_questions(kb.calibration_path))
     try:
         return calibrate(outcomes)
     except ValueError as exc:
-        return FALLBACK_THRESHOLD, {"note": str(exc)}
+        return fallback, {"note": str(exc)}
 
 
-def _embed(embedder: Embedder, passages: Sequence[Passage], *, progress: bool) -> Vectors:
+def _previous_vectors(
+    folder: Path, manifest: Manifest | None, embedder: Embedder
+) -> dict[tuple[bool, str], Vectors]:
+    """Vectors of the last build made with the same model, keyed by (is query, text).
+
+    Editing one article then re-embeds only that article's passages instead of the whole base.
+    """
+    if manifest is None or manifest.model_id != embedder.model_id:
+        return {}
+    try:
+        stored = read_vectors(folder, manifest)
+        matrix = stored.vectors.reconstruct_n(0, len(stored.passages))
+    except (OSError, ValueError, RuntimeError):
+        return {}
+    return {(p.is_query_like, p.text): matrix[i] for i, p in enumerate(stored.passages)}
+
+
+def _embed(
+    embedder: Embedder,
+    passages: Sequence[Passage],
+    *,
+    progress: bool,
+    known: dict[tuple[bool, str], Vectors] | None = None,
+) -> Vectors:
     """Embed in batches, questions with the query prefix and the rest as passages."""
     dim = embedder.dim
     out = np.zeros((len(passages), dim), dtype=np.float32)
-    bar = tqdm(total=len(passages), desc="embedding", unit="passage", disable=not progress)
+    known = known or {}
+    todo = []
+    for i, passage in enumerate(passages):
+        vector = known.get((passage.is_query_like, passage.text))
+        if vector is not None and vector.shape == (dim,):
+            out[i] = vector
+        else:
+            todo.append(i)
+    if len(todo) < len(passages):
+        logger.info("reusing %d vectors, embedding %d", len(passages) - len(todo), len(todo))
+    bar = tqdm(total=len(todo), desc="embedding", unit="passage", disable=not progress)
     with bar:
-        for start in range(0, len(passages), BATCH):
-            batch = passages[start : start + BATCH]
+        for start in range(0, len(todo), BATCH):
+            rows = todo[start : start + BATCH]
+            batch = [passages[i] for i in rows]
             queries = [i for i, p in enumerate(batch) if p.is_query_like]
             docs = [i for i, p in enumerate(batch) if not p.is_query_like]
             if queries:
-                out[[start + i for i in queries]] = embedder.embed_queries(
+                out[[rows[i] for i in queries]] = embedder.embed_queries(
                     [batch[i].text for i in queries]
                 )
             if docs:
-                out[[start + i for i in docs]] = embedder.embed_passages(
+                out[[rows[i] for i in docs]] = embedder.embed_passages(
                     [batch[i].text for i in docs]
                 )
             bar.update(len(batch))

@@ -106,7 +106,8 @@ def _build(args: argparse.Namespace) -> int:
     m = report.manifest
     print(
         f"{report.action}: {m.articles} articles, {m.passages} passages, model {m.model_id}, "
-        f"threshold {m.threshold:.4f} -> {report.folder}"
+        f"thresholds {m.threshold:.4f} relative / {m.absolute_threshold:.4f} absolute "
+        f"-> {report.folder}"
     )
     return 0
 
@@ -116,11 +117,15 @@ def _search(args: argparse.Namespace, retriever: Retriever) -> int:
     if args.json:
         print(json.dumps(result.to_json(), ensure_ascii=False, indent=2))
         return 0
-    verdict = "answerable" if result.answerable else "NOT answerable (below threshold)"
-    print(f"{verdict}; threshold {result.threshold:.4f}")
+    verdict = "answerable" if result.answerable else "NOT answerable (below the thresholds)"
+    t = result.thresholds
+    print(f"{verdict}; thresholds {t.relative:.4f} relative / {t.absolute:.4f} absolute")
     for rank, hit in enumerate(result.hits, start=1):
         note = " [English fallback]" if hit.fallback else ""
-        print(f"{rank}. {hit.score:.4f}  {hit.article_id}  ({hit.lang}){note}  {hit.title}")
+        print(
+            f"{rank}. {hit.score:.4f} / {hit.absolute:.4f}  {hit.article_id}  ({hit.lang}){note}"
+            f"  {hit.title}"
+        )
     if result.best is not None:
         print()
         print(result.best.lead)
@@ -129,9 +134,12 @@ def _search(args: argparse.Namespace, retriever: Retriever) -> int:
 
 def _eval(args: argparse.Namespace, retriever: Retriever) -> int:
     outcomes = run(retriever, read_questions(args.questions))
-    table = by_language(outcomes, retriever.threshold)
+    table = by_language(outcomes, retriever.thresholds)
     report = {
-        "threshold": retriever.threshold,
+        "thresholds": {
+            "relative": retriever.thresholds.relative,
+            "absolute": retriever.thresholds.absolute,
+        },
         "languages": {k: v.to_json() for k, v in table.items()},
         "latency_ms": latency_ms(outcomes),
     }

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from index.retriever import ArticleScore
+from index.scoring import ABSOLUTE_OFF, Thresholds
 
 
 class Scorer(Protocol):
@@ -48,6 +49,10 @@ class Outcome:
     ranking: tuple[str, ...]
     top_score: float
     seconds: float
+    top_absolute: float = float("-inf")
+
+    def accepted(self, thresholds: Thresholds) -> bool:
+        return thresholds.accepts(self.top_score, self.top_absolute)
 
     @property
     def rank(self) -> int | None:
@@ -84,6 +89,7 @@ def run(scorer: Scorer, questions: Iterable[LabelledQuestion], depth: int = 10) 
                 ranking=tuple(s.article_id for s in scored[:depth]),
                 top_score=scored[0].score if scored else float("-inf"),
                 seconds=seconds,
+                top_absolute=scored[0].absolute if scored else float("-inf"),
             )
         )
     return outcomes
@@ -119,12 +125,12 @@ class Metrics:
         }
 
 
-def metrics(outcomes: Sequence[Outcome], threshold: float) -> Metrics:
+def metrics(outcomes: Sequence[Outcome], thresholds: Thresholds) -> Metrics:
     """Top-1/top-3/MRR over in-scope questions; rejection rate over out-of-scope ones.
 
-    ``answered`` is the share of in-scope questions whose top article is right *and* clears
-    the threshold (what a visitor experiences); ``wrong_answers`` counts questions of either
-    kind that would be answered with an article that is not acceptable.
+    ``answered`` is the share of in-scope questions whose top article is right *and* is
+    accepted by the thresholds (what a visitor experiences); ``wrong_answers`` counts questions
+    of either kind that would be answered with an article that is not acceptable.
     """
     m = Metrics(questions=len(outcomes))
     inside = [o for o in outcomes if o.question.in_scope]
@@ -135,20 +141,20 @@ def metrics(outcomes: Sequence[Outcome], threshold: float) -> Metrics:
         m.top1 = sum(r == 1 for r in ranks) / len(inside)
         m.top3 = sum(r is not None and r <= 3 for r in ranks) / len(inside)
         m.mrr = sum(1 / r for r in ranks if r) / len(inside)
-        m.answered = sum(o.rank == 1 and o.top_score >= threshold for o in inside) / len(inside)
+        m.answered = sum(o.rank == 1 and o.accepted(thresholds) for o in inside) / len(inside)
     if outside:
-        m.rejected = sum(o.top_score < threshold for o in outside) / len(outside)
-    m.wrong_answers = sum(o.top_score >= threshold and o.rank != 1 for o in outcomes)
+        m.rejected = sum(not o.accepted(thresholds) for o in outside) / len(outside)
+    m.wrong_answers = sum(o.accepted(thresholds) and o.rank != 1 for o in outcomes)
     return m
 
 
-def by_language(outcomes: Sequence[Outcome], threshold: float) -> dict[str, Metrics]:
+def by_language(outcomes: Sequence[Outcome], thresholds: Thresholds) -> dict[str, Metrics]:
     """Metrics per language plus an ``all`` row."""
     groups: dict[str, list[Outcome]] = defaultdict(list)
     for outcome in outcomes:
         groups[outcome.question.lang].append(outcome)
-    table = {lang: metrics(group, threshold) for lang, group in sorted(groups.items())}
-    table["all"] = metrics(outcomes, threshold)
+    table = {lang: metrics(group, thresholds) for lang, group in sorted(groups.items())}
+    table["all"] = metrics(outcomes, thresholds)
     return table
 
 
@@ -158,49 +164,81 @@ def by_language(outcomes: Sequence[Outcome], threshold: float) -> dict[str, Metr
 WRONG_ANSWER_COST = 2.0
 
 
-def calibrate(outcomes: Sequence[Outcome]) -> tuple[float, dict[str, Any]]:
-    """Choose the threshold that best separates answerable from unanswerable questions.
+def calibrate(outcomes: Sequence[Outcome]) -> tuple[Thresholds, dict[str, Any]]:
+    """Choose the thresholds that best separate answerable from unanswerable questions.
 
-    The threshold minimises an expected cost per question: refusing an answerable question
+    The thresholds minimise an expected cost per question: refusing an answerable question
     costs 1, answering with a wrong article costs :data:`WRONG_ANSWER_COST`; rates are taken
     within the in-scope and the out-of-scope group so that neither group's size dominates.
-    Of all thresholds reaching the lowest cost, the middle of the widest tied interval is
-    taken, which leaves the most margin on both sides.
+    For every candidate absolute threshold (including "off") the best relative threshold is
+    found; of the absolute thresholds reaching the lowest cost, the middle of the widest run is
+    taken, and likewise for the relative threshold: both then keep the most margin on both
+    sides.
 
     Returns:
-        The threshold and a summary of the calibration for the manifest.
+        The thresholds and a summary of the calibration for the manifest.
     """
     inside = [o for o in outcomes if o.question.in_scope]
     outside = [o for o in outcomes if not o.question.in_scope]
     if not inside or not outside:
         raise ValueError("calibration needs both in-scope and out-of-scope questions")
-    scores = sorted({o.top_score for o in outcomes})
-    candidates = [scores[0] - 1e-6] + [(a + b) / 2 for a, b in itertools.pairwise(scores)]
-    candidates.append(scores[-1] + 1e-6)
+    absolutes = [
+        ABSOLUTE_OFF,
+        *sorted(_midpoints([o.top_absolute for o in outcomes]), reverse=True),
+    ]
+    best: tuple[float, Thresholds] | None = None
+    for absolute in absolutes:
+        cost, relative = _best_relative(inside, outside, absolute)
+        if best is None or cost < best[0] - 1e-12:
+            best = (cost, Thresholds(relative, absolute))
+    assert best is not None
+    cost, thresholds = best
+    summary = metrics(outcomes, thresholds).to_json()
+    summary["cost"] = round(cost, 4)
+    summary["questions"] = len(outcomes)
+    return thresholds, summary
 
-    def objective(t: float) -> float:
-        refused = sum(o.top_score < t for o in inside) / len(inside)
-        wrong = sum(o.top_score >= t and o.rank != 1 for o in inside) / len(inside)
-        accepted = sum(o.top_score >= t for o in outside) / len(outside)
-        return -(refused + WRONG_ANSWER_COST * (wrong + accepted))
 
-    values = [objective(t) for t in candidates]
-    best = max(values)
-    # Widest run of consecutive candidates that all reach the best objective.
+def _cost(inside: Sequence[Outcome], outside: Sequence[Outcome], t: Thresholds) -> float:
+    refused = sum(not o.accepted(t) for o in inside) / len(inside)
+    wrong = sum(o.accepted(t) and o.rank != 1 for o in inside) / len(inside)
+    accepted = sum(o.accepted(t) for o in outside) / len(outside)
+    return refused + WRONG_ANSWER_COST * (wrong + accepted)
+
+
+def _best_relative(
+    inside: Sequence[Outcome], outside: Sequence[Outcome], absolute: float
+) -> tuple[float, float]:
+    candidates = _midpoints([o.top_score for o in [*inside, *outside]])
+    costs = [_cost(inside, outside, Thresholds(c, absolute)) for c in candidates]
+    return min(costs), _middle_of_widest_run(candidates, costs)
+
+
+def _middle_of_widest_run(candidates: Sequence[float], costs: Sequence[float]) -> float:
+    """The midpoint of the widest run of consecutive (sorted) candidates at the lowest cost."""
+    lowest = min(costs)
     runs: list[tuple[int, int]] = []
     start = None
-    for i, value in enumerate([*values, float("-inf")]):
-        if value == best and start is None:
+    for i, value in enumerate([*costs, float("inf")]):
+        if abs(value - lowest) < 1e-12 and start is None:
             start = i
-        elif value != best and start is not None:
+        elif abs(value - lowest) >= 1e-12 and start is not None:
             runs.append((start, i - 1))
             start = None
     lo, hi = max(runs, key=lambda r: candidates[r[1]] - candidates[r[0]])
-    threshold = (candidates[lo] + candidates[hi]) / 2
-    summary = metrics(outcomes, threshold).to_json()
-    summary["cost"] = round(-best, 4)
-    summary["questions"] = len(outcomes)
-    return threshold, summary
+    if candidates[hi] >= ABSOLUTE_OFF:
+        # A run reaching "off" keeps the rule off rather than landing between real scores and 9.
+        return ABSOLUTE_OFF if candidates[lo] >= ABSOLUTE_OFF else candidates[hi]
+    return (candidates[lo] + candidates[hi]) / 2
+
+
+def _midpoints(values: Sequence[float]) -> list[float]:
+    """Thresholds between consecutive distinct values, plus one below and one above all."""
+    ordered = sorted({v for v in values if v != float("-inf")})
+    if not ordered:
+        return [0.0]
+    middle = [(a + b) / 2 for a, b in itertools.pairwise(ordered)]
+    return [ordered[0] - 1e-6, *middle, ordered[-1] + 1e-6]
 
 
 def latency_ms(outcomes: Sequence[Outcome]) -> dict[str, float]:

@@ -2,7 +2,7 @@
 
 A question in any language is embedded once and compared with every passage of every language;
 an article scores as its best passage. The answer is then given in the visitor's language (or in
-English, flagged, if the article lacks that language). Below the calibrated threshold the result
+English, flagged, if the article lacks that language). Below the calibrated thresholds the result
 is *not answerable*: callers say they do not know rather than show an unrelated article.
 """
 
@@ -27,6 +27,7 @@ from index.scoring import (
     CONTENT_WEIGHT,
     LEXICAL_WEIGHT,
     QUESTION_WEIGHT,
+    Thresholds,
     calibration_hash,
 )
 from index.store import StoredIndex, load_index
@@ -41,6 +42,7 @@ class Hit:
     article_id: str
     topic: str
     score: float
+    absolute: float
     lang: str
     fallback: bool
     title: str
@@ -55,6 +57,7 @@ class Hit:
             "id": self.article_id,
             "topic": self.topic,
             "score": round(self.score, 4),
+            "absolute": round(self.absolute, 4),
             "lang": self.lang,
             "fallback": self.fallback,
             "title": self.title,
@@ -82,12 +85,14 @@ class SearchResult:
 
     query: str
     lang: str
-    threshold: float
+    thresholds: Thresholds
     hits: tuple[Hit, ...]
 
     @property
     def answerable(self) -> bool:
-        return bool(self.hits) and self.hits[0].score >= self.threshold
+        return bool(self.hits) and self.thresholds.accepts(
+            self.hits[0].score, self.hits[0].absolute
+        )
 
     @property
     def best(self) -> Hit | None:
@@ -97,7 +102,10 @@ class SearchResult:
         return {
             "query": self.query,
             "lang": self.lang,
-            "threshold": round(self.threshold, 4),
+            "thresholds": {
+                "relative": round(self.thresholds.relative, 4),
+                "absolute": round(self.thresholds.absolute, 4),
+            },
             "answerable": self.answerable,
             "hits": [h.to_json() for h in self.hits],
         }
@@ -109,8 +117,8 @@ class ArticleScore:
 
     Attributes:
         article_id: The article.
-        score: The fused score, relative to the mean over all servable articles; this is what
-            the threshold is calibrated on.
+        score: The fused score relative to the mean over all servable articles.
+        absolute: The fused score itself.
         question: Best similarity to one of the article's example questions.
         content: Best similarity to its lead or one of its sections.
         lexical: Normalised BM25 (0 to 1) of the question against the article's text.
@@ -118,6 +126,7 @@ class ArticleScore:
 
     article_id: str
     score: float
+    absolute: float
     question: float
     content: float
     lexical: float
@@ -130,8 +139,8 @@ class Retriever:
         kb: The knowledge base the index was built from.
         embedder: The same embedder the index was built with.
         stored: The loaded index.
-        threshold: Scores below it are "not answerable"; defaults to the calibrated value in
-            the manifest.
+        thresholds: When an answer is good enough; defaults to the calibrated values in the
+            manifest.
         clock: Today's date; articles past ``valid_until`` are never returned.
     """
 
@@ -141,7 +150,7 @@ class Retriever:
         embedder: Embedder,
         stored: StoredIndex,
         *,
-        threshold: float | None = None,
+        thresholds: Thresholds | None = None,
         clock: Callable[[], dt.date] = dt.date.today,
     ) -> None:
         if stored.manifest.model_id != embedder.model_id:
@@ -150,7 +159,9 @@ class Retriever:
         self._embedder = embedder
         self._stored = stored
         self._clock = clock
-        self.threshold = stored.manifest.threshold if threshold is None else threshold
+        self.thresholds = thresholds or Thresholds(
+            stored.manifest.threshold, stored.manifest.absolute_threshold
+        )
         self._lexical = LexicalIndex(
             {
                 article_id: [f"{a.title} {a.body} {' '.join(a.questions)}" for a in langs.values()]
@@ -232,6 +243,7 @@ class Retriever:
             ArticleScore(
                 article_id=self._article_ids[i],
                 score=float(relative[i]),
+                absolute=float(fused[i]),
                 question=float(question[i]),
                 content=float(content[i]),
                 lexical=float(lexical[i]),
@@ -254,10 +266,10 @@ class Retriever:
         lang = lang if is_supported(lang) else DEFAULT_LANGUAGE
         text = query.strip()
         if not text:
-            return SearchResult(query, lang, self.threshold, ())
+            return SearchResult(query, lang, self.thresholds, ())
         ranked, similarity = self._rank(text)
         hits = tuple(self._hit(s, lang, similarity) for s in ranked[:k])
-        return SearchResult(query, lang, self.threshold, hits)
+        return SearchResult(query, lang, self.thresholds, hits)
 
     def _hit(self, scored: ArticleScore, lang: str, similarity: NDArray[np.float64]) -> Hit:
         article, fallback = self._kb.localized(scored.article_id, lang)
@@ -266,6 +278,7 @@ class Retriever:
             article_id=article.id,
             topic=article.topic,
             score=scored.score,
+            absolute=scored.absolute,
             lang=article.lang,
             fallback=fallback,
             title=article.title,

@@ -2,7 +2,7 @@
 
 Layout of an index folder (``var/index/`` by default)::
 
-    manifest.json    model id, dimension, content hash, threshold, counts
+    manifest.json    model id, dimension, content hash, thresholds, counts
     vectors.faiss    inner-product FAISS index over L2-normalised vectors
     passages.json    one record per vector, same order
 
@@ -46,6 +46,7 @@ class Manifest:
     articles: int
     threshold: float
     built_at: str
+    absolute_threshold: float = 9.0
     calibration_hash: str = ""
     calibration: dict[str, Any] = field(default_factory=dict)
     format: int = INDEX_FORMAT

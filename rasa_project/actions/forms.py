@@ -58,6 +58,12 @@ _SKIP_WORDS = re.compile(
     r"なし|ありません|passer|aucun|non|überspringen|ueberspringen|keine|nein|пропустить|нет)[.!。]?$",
     re.IGNORECASE,
 )
+# Messages classified as one of these with at least this confidence are not taken as a field
+# value: the form steps aside and the rules for stopping or handing off run. A correction
+# counts only when it names a field ("change my email"): a bare date or name that merely looks
+# like one is an answer.
+CONTROL_INTENTS = frozenset({"stop_form", "request_human"})
+CONTROL_CONFIDENCE = 0.8
 MAX_CHARS = {
     "name": 120,
     "outlet": 160,
@@ -90,6 +96,31 @@ class _RequestValidation(FormValidationAction):
 
     @abstractmethod
     def name(self) -> str: ...
+
+    def _answer(self, slot: str, tracker: Tracker) -> dict[str, Any]:
+        """The raw answer to the question just asked for ``slot``."""
+        if tracker.get_slot(REQUESTED_SLOT) != slot:
+            return {}
+        intent = tracker.latest_message.get("intent") or {}
+        confident = float(intent.get("confidence") or 0) >= CONTROL_CONFIDENCE
+        text = str(tracker.latest_message.get("text") or "").strip()
+        if intent.get("name") in CONTROL_INTENTS and confident:
+            return {}
+        if intent.get("name") == "correct_field" and (
+            next(tracker.get_latest_entity_values("form_field"), None) is not None
+            or field_in(text, FORM_FIELDS[self.kind]) is not None
+        ):
+            return {}
+        return {slot: text} if text else {}
+
+    async def get_extraction_events(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
+        """Free-text fields: the answer to the question just asked fills that field."""
+        requested = tracker.get_slot(REQUESTED_SLOT)
+        if requested not in FORM_FIELDS[self.kind]:
+            return []
+        return [SlotSet(slot, value) for slot, value in self._answer(requested, tracker).items()]
 
     def _text(
         self,

@@ -9,7 +9,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from bot.app import create_app
-from bot.core.models import Reply
+from bot.core.models import Button, Reply
 from bot.core.ports import DialogueTurn
 from tests.integration.api.conftest import make_settings
 from tests.support.fake_dialogue import FakeDialogue, turn
@@ -40,9 +40,6 @@ def test_buttons_become_an_inline_keyboard_and_callbacks_route_back(
     def script(text: str, lang: str) -> DialogueTurn:
         if text == "/request_human":
             return turn("passing you to an officer")
-        answer = turn("Seven berths.")
-        from bot.core.models import Button
-
         return DialogueTurn(
             (Reply("Seven berths.", buttons=(Button("Officer", "/request_human"),)),)
         )

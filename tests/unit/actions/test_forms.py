@@ -233,3 +233,49 @@ async def test_status_check_asks_the_gateway(domain: dict[str, Any]) -> None:
     events = await ActionCheckStatus().run(dispatcher, tracker, domain)
     assert dispatcher.messages[-1]["custom"] == {"type": "case_status", "reference": "TN-7KQ4XP"}
     assert events == [SlotSet("reference", None)]
+
+
+async def test_the_answer_fills_the_requested_field_unless_it_is_a_confident_control(
+    service: KnowledgeService, domain: dict[str, Any]
+) -> None:
+    v = _validator(service)
+
+    def tracker(text: str, intent: str, confidence: float) -> Any:
+        t = make_tracker(
+            text, intent=intent, active_loop="interview_request", slots={"requested_slot": "name"}
+        )
+        t.latest_message["intent"]["confidence"] = confidence
+        return t
+
+    # A name that the classifier mistakes, without conviction, for a correction.
+    events = await v.get_extraction_events(
+        CollectingDispatcher(), tracker("Marie Dupont", "correct_field", 0.34), domain
+    )
+    assert events == [SlotSet("name", "Marie Dupont")]
+    # A real request to stop leaves the field alone so the stop rule can run.
+    assert (
+        await v.get_extraction_events(
+            CollectingDispatcher(), tracker("stop, cancel this", "stop_form", 0.97), domain
+        )
+        == []
+    )
+    # A date that looks like a correction ("the date should be ...") is an answer unless it
+    # names a field to correct.
+    assert await v.get_extraction_events(
+        CollectingDispatcher(), tracker("le 15 mars 2027", "correct_field", 0.87), domain
+    ) == [SlotSet("name", "le 15 mars 2027")]
+    assert (
+        await v.get_extraction_events(
+            CollectingDispatcher(),
+            tracker("wrong name, let me fix it", "correct_field", 0.9),
+            domain,
+        )
+        == []
+    )
+    other = make_tracker(
+        "x",
+        intent="inform",
+        active_loop="interview_request",
+        slots={"requested_slot": "reporting_plan"},
+    )
+    assert await v.get_extraction_events(CollectingDispatcher(), other, domain) == []

@@ -86,6 +86,7 @@ def test_answer_body_is_short_enough_for_a_phone() -> None:
         article_id="x",
         topic="t",
         score=0.9,
+        absolute=0.9,
         lang="en",
         fallback=False,
         title="Title",

@@ -3,6 +3,7 @@ from __future__ import annotations
 import pytest
 
 from index.evaluation import LabelledQuestion, Outcome, calibrate, latency_ms, metrics
+from index.scoring import Thresholds
 
 
 def _outcome(expected: str | None, ranking: tuple[str, ...], score: float) -> Outcome:
@@ -18,7 +19,7 @@ def test_metrics_count_ranks_answers_and_rejections() -> None:
         _outcome(None, ("a",), 0.6),  # rejected
         _outcome(None, ("a",), 0.85),  # answered although out of scope
     ]
-    m = metrics(outcomes, threshold=0.8)
+    m = metrics(outcomes, Thresholds(0.8))
     assert m.in_scope == 3
     assert m.out_of_scope == 2
     assert m.top1 == pytest.approx(1 / 3)
@@ -36,8 +37,8 @@ def test_calibration_puts_the_threshold_in_the_gap() -> None:
         _outcome(None, ("a",), 0.80),
         _outcome(None, ("a",), 0.70),
     ]
-    threshold, summary = calibrate(outcomes)
-    assert 0.80 < threshold < 0.88
+    thresholds, summary = calibrate(outcomes)
+    assert 0.80 < thresholds.relative < 0.88
     assert summary["oos_rejected"] == 1.0
     assert summary["answered_correctly"] == 1.0
 
@@ -65,7 +66,28 @@ def test_a_wrong_answer_costs_more_than_a_refusal() -> None:
         _outcome(None, ("a",), 0.80),
         _outcome(None, ("a",), 0.60),
     ]
-    threshold, summary = calibrate(outcomes)
-    assert 0.80 < threshold < 0.95
+    thresholds, summary = calibrate(outcomes)
+    assert 0.80 < thresholds.relative < 0.95
     assert summary["oos_rejected"] == 1.0
     assert summary["answered_correctly"] == 0.5
+
+
+def test_the_absolute_rule_rescues_questions_close_to_everything() -> None:
+    # Two in-scope questions with a small relative margin but a very high absolute score
+    # (questions about what every article mentions), and out-of-scope ones with neither.
+    def out(expected: str | None, relative: float, absolute: float) -> Outcome:
+        q = LabelledQuestion("q", "en", frozenset([expected]) if expected else frozenset())
+        return Outcome(q, ("a",), relative, 0.01, top_absolute=absolute)
+
+    outcomes = [
+        out("a", 0.20, 0.90),
+        out("a", 0.18, 0.92),
+        out("a", 0.04, 1.05),  # close to everything, yet a near-verbatim match
+        out(None, 0.06, 0.88),
+        out(None, 0.05, 0.91),
+    ]
+    thresholds, summary = calibrate(outcomes)
+    assert 0.06 < thresholds.relative < 0.18
+    assert 0.92 < thresholds.absolute < 1.05
+    assert summary["answered_correctly"] == 1.0
+    assert summary["oos_rejected"] == 1.0

@@ -99,3 +99,24 @@ def test_changed_calibration_questions_recalibrate_without_embedding_again(
     assert second.manifest.built_at == first.manifest.built_at  # same vectors
     # Only the calibration questions were embedded, one at a time, not the passages.
     assert trigram.calls == calls + 2
+
+
+def test_editing_one_article_re_embeds_only_its_passages(
+    small_kb: Path, tmp_path: Path, trigram: TrigramEmbedder
+) -> None:
+    out = tmp_path / "index"
+    build_index(load_knowledge(small_kb), trigram, out, progress=False)
+    page = small_kb / "tourism" / "e-visa" / "en.md"
+    page.write_text(page.read_text(encoding="utf-8") + "\nA new fact.\n", encoding="utf-8")
+    embedded: list[str] = []
+    original = trigram.embed_passages
+
+    def spy(texts: list[str]):  # type: ignore[no-untyped-def]
+        embedded.extend(texts)
+        return original(texts)
+
+    trigram.embed_passages = spy  # type: ignore[method-assign]
+    report = build_index(load_knowledge(small_kb), trigram, out, progress=False)
+    assert report.built
+    # Only the changed section of the changed article was embedded again.
+    assert embedded == ["Electronic visa: Details. More about the subject.\n\nA new fact."]

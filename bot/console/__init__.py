@@ -1,0 +1,1 @@
+"""The officers' console: pages, JSON API, live queue, authentication."""

@@ -97,8 +97,23 @@ bench-retrieval: index
 bench-nlu: index rasa-model
 	PYTHONPATH=. $(PY) benchmarks/nlu.py
 
-run: index
-	@echo "The gateway and dialogue services are not built yet; the index is ready in var/index."
+var/local.env: scripts/local_env.py
+	$(PY) scripts/local_env.py
+
+run: setup index rasa-model var/local.env
+	@set -a; . var/local.env; set +a; $(PY) -m bot migrate
+	@set -a; . var/local.env; set +a; \
+	echo ""; \
+	echo "  Visitor desk starting (Rasa needs about a minute to load its model):"; \
+	echo "    widget demo page:   $$PUBLIC_BASE_URL/"; \
+	echo "    officer console:    $$PUBLIC_BASE_URL/console"; \
+	echo "    API documentation:  $$PUBLIC_BASE_URL/api/docs"; \
+	echo "    readiness:          $$PUBLIC_BASE_URL/readyz"; \
+	echo "  Stop with Ctrl-C."; \
+	echo ""
+	@set -a; . var/local.env; set +a; \
+	RASA_MODEL="$$($(RASA_VENV)/bin/python rasa_project/train.py --path)" \
+	exec $(VENV)/bin/honcho -f Procfile -e var/local.env start
 
 clean:
 	rm -rf var/index var/models

@@ -53,7 +53,6 @@ class ActionAnswerFromKnowledge(Action):
             body=answer_body(best),
             sources=sources_line(best),
             reviewed=best.reviewed.isoformat(),
-            link=self._link(best),
         )
         dispatcher.utter_message(json_message=self._sources_payload(best))
         return [

@@ -16,9 +16,9 @@ def render_reply(reply: Reply) -> list[tuple[str, InlineKeyboardMarkup | None]]:
     """The HTML text parts of ``reply``; the keyboard goes with the last part."""
     body = html.escape(reply.text, quote=False)
     for source in reply.sources:
+        # The text already names the legal sources and the review date; this links the article.
         link = f'<a href="{html.escape(source.url, quote=True)}">{html.escape(source.title)}</a>'
-        reviewed = f" ({html.escape(source.reviewed)})" if source.reviewed else ""
-        body += f"\n\n📎 {link}{reviewed}"
+        body += f"\n\n📎 {link}"
     parts = split_text(body, MAX_LENGTH)
     keyboard = _keyboard(reply)
     return [(part, keyboard if i == len(parts) - 1 else None) for i, part in enumerate(parts)]

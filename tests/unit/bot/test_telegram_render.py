@@ -12,7 +12,7 @@ def test_text_is_escaped_and_sources_linked() -> None:
     )
     [(text, markup)] = render_reply(reply)
     assert text.startswith("&lt;b&gt;not bold&lt;/b&gt; &amp; co")
-    assert '<a href="https://desk/kb/port?a=1&amp;b=2">Port &lt;guide&gt;</a> (2026-11-26)' in text
+    assert '📎 <a href="https://desk/kb/port?a=1&amp;b=2">Port &lt;guide&gt;</a>' in text
     assert markup is not None
     # A payload over Telegram's 64-byte callback limit is left out rather than rejected.
     assert [row[0].callback_data for row in markup.inline_keyboard] == ["/feedback"]

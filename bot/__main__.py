@@ -1,0 +1,57 @@
+"""Command line of the gateway.
+
+    python -m bot serve       run the gateway (HTTP API, widget, console, Telegram)
+    python -m bot migrate     apply database migrations and exit
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Sequence
+
+from bot.config import ConfigError, Settings
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bot", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+    commands.add_parser("serve", help="run the gateway")
+    commands.add_parser("migrate", help="apply database migrations")
+    args = parser.parse_args(argv)
+    try:
+        settings = Settings.from_env()
+    except ConfigError as exc:
+        print(f"configuration error: {exc}", file=sys.stderr)
+        return 2
+    logging.basicConfig(
+        level=settings.log_level,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    # Alembic announces every plugin at INFO; only its warnings matter to an operator.
+    logging.getLogger("alembic").setLevel(logging.WARNING)
+    if args.command == "migrate":
+        from bot.storage.db import upgrade
+
+        upgrade(settings.database_url)
+        print("database is up to date")
+        return 0
+    import uvicorn
+
+    from bot.app import create_app
+
+    uvicorn.run(
+        create_app(settings),
+        host=settings.host,
+        port=settings.port,
+        log_level=settings.log_level.lower(),
+        proxy_headers=True,
+        forwarded_allow_ips="127.0.0.1",
+        access_log=False,  # request logs would carry conversation ids in URLs; we log our own
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -83,12 +83,18 @@ rasa-test: rasa-model
 		--model "$$(../$(RASA_VENV)/bin/python train.py --path)" \
 		--out ../var/rasa-results --fail-on-prediction-errors
 
-pytest: $(STAMP) index rasa-model
+# The widget and console tests drive Debian's Chromium (Playwright cannot download browsers here).
+browsers:
+	@command -v chromium >/dev/null || { \
+		echo "installing Debian's chromium for the browser tests"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }
+
+pytest: $(STAMP) index rasa-model browsers
 	$(PY) -m pytest -q
 
 test: check rasa-test pytest
 
-bench: bench-retrieval bench-nlu
+bench: bench-retrieval bench-nlu bench-gateway
 
 bench-retrieval: index
 	PYTHONPATH=. $(PY) benchmarks/retrieval.py
@@ -96,6 +102,9 @@ bench-retrieval: index
 
 bench-nlu: index rasa-model
 	PYTHONPATH=. $(PY) benchmarks/nlu.py
+
+bench-gateway: index rasa-model
+	PYTHONPATH=. $(PY) benchmarks/gateway.py
 
 var/local.env: scripts/local_env.py
 	$(PY) scripts/local_env.py

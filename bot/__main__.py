@@ -1,7 +1,7 @@
 """Command line of the gateway.
 
-    python -m bot serve       run the gateway (HTTP API, widget, console, Telegram)
-    python -m bot migrate     apply database migrations and exit
+python -m bot serve       run the gateway (HTTP API, widget, console, Telegram)
+python -m bot migrate     apply database migrations and exit
 """
 
 from __future__ import annotations
@@ -29,8 +29,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         level=settings.log_level,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
-    # Alembic announces every plugin at INFO; only its warnings matter to an operator.
-    logging.getLogger("alembic").setLevel(logging.WARNING)
+    # Alembic announces every plugin at INFO, and httpx logs URLs that carry conversation ids
+    # and Rasa's token: only their warnings belong in the operator's log.
+    for noisy in ("alembic", "httpx", "httpcore"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
     if args.command == "migrate":
         from bot.storage.db import upgrade
 

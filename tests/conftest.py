@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from tests.support.fake_embedder import TrigramEmbedder
 from tests.support.kb_builder import write_article, write_calibration
+from tests.support.processes import FullStack, rasa_model_path
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -72,3 +74,17 @@ def pytest_configure(config: pytest.Config) -> None:
 
     os.environ["HF_HUB_OFFLINE"] = "1"
     os.environ["TRANSFORMERS_OFFLINE"] = "1"
+
+
+@pytest.fixture(scope="session")
+def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FullStack]:
+    """The real Rasa + action server + gateway, started once for every test that needs it."""
+    model = rasa_model_path()
+    if not model.exists():
+        pytest.fail(f"no trained Rasa model at {model}: run `make rasa-model` (make test does)")
+    if not (REPO / "var" / "index" / "manifest.json").exists():
+        pytest.fail("no retrieval index in var/index: run `make index` (make test does)")
+    full = FullStack(tmp_path_factory.mktemp("stack"))
+    full.start(model)
+    yield full
+    full.stop()

@@ -97,7 +97,10 @@ class ConversationStore(Protocol):
         language_source: LanguageSource,
         chat_ref: str | None = None,
         token_hash: str | None = None,
-    ) -> Conversation: ...
+        first_reply: Reply | None = None,
+    ) -> Conversation:
+        """Create a conversation; ``first_reply`` (the consent notice) is stored with it."""
+        ...
 
     async def token_hash(self, conversation_id: str) -> str | None: ...
 
@@ -111,7 +114,17 @@ class ConversationStore(Protocol):
         self, conversation_id: str, text: str, *, client_message_id: str | None
     ) -> Incoming: ...
 
-    async def save_result(self, message_id: int, result: Mapping[str, Any]) -> None: ...
+    async def finish(
+        self,
+        message_id: int,
+        *,
+        conversation_id: str,
+        language: str,
+        replies: Sequence[Reply],
+        result: Mapping[str, Any],
+    ) -> None:
+        """One transaction at the end of a message: its language, the replies, the result."""
+        ...
 
     async def add_replies(
         self, conversation_id: str, replies: Sequence[Reply], language: str
@@ -124,8 +137,6 @@ class ConversationStore(Protocol):
     async def messages_after(
         self, conversation_id: str, cursor: int, limit: int = 100
     ) -> list[StoredMessage]: ...
-
-    async def set_message_language(self, message_id: int, language: str) -> None: ...
 
     async def forget(self, conversation_id: str) -> int:
         """Erase messages and personal data; returns how many messages were erased."""

@@ -50,10 +50,12 @@ class DuplicateInProgressError(Exception):
 
 @dataclass(frozen=True)
 class Started:
-    """A conversation created for a message without ``conversation_id``, and its token."""
+    """A conversation created for a message without ``conversation_id``, its token and the
+    consent notice it opened with (already stored as its first message)."""
 
     conversation: Conversation
     token: str
+    consent: Reply
 
 
 def hash_token(token: str) -> str:
@@ -110,6 +112,7 @@ class ConversationRouter:
             current=None,
             current_source=None,
         )
+        consent = self._consent(message.channel, resolution.language)
         conversation = await self._conversations.create(
             channel=message.channel,
             visitor_ref=message.visitor_ref,
@@ -117,8 +120,9 @@ class ConversationRouter:
             language_source=resolution.source,
             chat_ref=message.chat_ref,
             token_hash=hash_token(token),
+            first_reply=consent,
         )
-        return Started(conversation, token)
+        return Started(conversation, token, consent)
 
     async def conversation_for_chat(self, message: IncomingMessage) -> tuple[Conversation, bool]:
         """The visitor's conversation on a chat channel (Telegram), created on first contact.
@@ -137,12 +141,11 @@ class ConversationRouter:
         return expected is not None and secrets.compare_digest(expected, hash_token(token))
 
     def consent_notice(self, conversation: Conversation) -> Reply:
-        hint_key = (
-            "forget_hint_telegram"
-            if conversation.channel is Channel.TELEGRAM
-            else ("forget_hint_web")
-        )
-        lang = conversation.language
+        """The notice shown at first contact: what the assistant is, privacy, erasure."""
+        return self._consent(conversation.channel, conversation.language)
+
+    def _consent(self, channel: Channel, lang: str) -> Reply:
+        hint_key = "forget_hint_telegram" if channel is Channel.TELEGRAM else "forget_hint_web"
         return Reply(
             self._t.text(
                 "consent",
@@ -179,15 +182,17 @@ class ConversationRouter:
             return result_from_json(conversation, incoming.result)
 
         conversation = await self._update_language(conversation, message)
-        await self._conversations.set_message_language(incoming.message_id, conversation.language)
         if conversation.mode is Mode.HUMAN:
             result = await self._to_officer(conversation, incoming.message_id, message.text)
         else:
             result = await self._to_dialogue(conversation, message.text, visitor_timezone)
-        await self._conversations.add_replies(
-            conversation.id, result.replies, conversation.language
+        await self._conversations.finish(
+            incoming.message_id,
+            conversation_id=conversation.id,
+            language=result.conversation.language,
+            replies=result.replies,
+            result=result_to_json(result),
         )
-        await self._conversations.save_result(incoming.message_id, result_to_json(result))
         return result
 
     async def request_officer(self, conversation: Conversation, reason: str) -> RouterResult:

@@ -20,11 +20,17 @@ class MalformedReplyError(ValueError):
     """Rasa answered something that is not a list of messages."""
 
 
-def parse_messages(raw: Any) -> tuple[tuple[Reply, ...], tuple[Signal, ...]]:
+def parse_messages(raw: Any) -> tuple[tuple[Reply, ...], tuple[Signal, ...], str | None]:
+    """Replies, signals and the request form active after this turn (``None``: none).
+
+    The form's validation action reports ``{"type": "form", "name": ...}`` on every turn the
+    form runs, and stopping or submitting reports ``name: null``; no report means no form.
+    """
     if not isinstance(raw, list):
         raise MalformedReplyError(f"expected a list of messages, got {type(raw).__name__}")
     replies: list[Reply] = []
     signals: list[Signal] = []
+    form: str | None = None
     for item in raw:
         if not isinstance(item, dict):
             raise MalformedReplyError("a message is not an object")
@@ -32,12 +38,15 @@ def parse_messages(raw: Any) -> tuple[tuple[Reply, ...], tuple[Signal, ...]]:
         if isinstance(custom, dict) and isinstance(custom.get("type"), str):
             if custom["type"] == "sources" and replies:
                 replies[-1] = replace(replies[-1], sources=(_source(custom),))
+            elif custom["type"] == "form":
+                name = custom.get("name")
+                form = name if isinstance(name, str) and name else None
             else:
                 signals.append(Signal(custom["type"], custom))
         text = item.get("text")
         if isinstance(text, str) and text.strip():
             replies.append(Reply(text=text, buttons=_buttons(item.get("buttons"))))
-    return tuple(replies), tuple(signals)
+    return tuple(replies), tuple(signals), form
 
 
 def _buttons(raw: Any) -> tuple[Button, ...]:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-from typing import Any
 
 import httpx
 
@@ -45,13 +44,13 @@ class RasaClient:
         if response.status_code != 200:
             raise DialogueUnavailableError(f"rasa answered HTTP {response.status_code}")
         try:
-            replies, signals = parse_messages(response.json())
+            replies, signals, form = parse_messages(response.json())
         except (ValueError, MalformedReplyError) as exc:
             raise DialogueUnavailableError(f"rasa answered garbage: {exc}") from exc
         if not replies and not signals:
             # Every intent has an answer; silence means an action failed (action server down).
             raise DialogueUnavailableError("rasa returned no messages")
-        return DialogueTurn(replies, signals, await self._active_form(conversation_id))
+        return DialogueTurn(replies, signals, form)
 
     async def forget(self, conversation_id: str) -> None:
         try:
@@ -78,16 +77,3 @@ class RasaClient:
             return True
         except (httpx.HTTPError, ValueError):
             return False
-
-    async def _active_form(self, conversation_id: str) -> str | None:
-        try:
-            response = await self._http.get(
-                f"{self._base}/conversations/{conversation_id}/tracker",
-                params={"token": self._token, "include_events": "NONE"},
-            )
-            tracker: Any = response.json() if response.status_code == 200 else {}
-        except (httpx.HTTPError, ValueError):
-            return None
-        loop = tracker.get("active_loop") if isinstance(tracker, dict) else None
-        name = loop.get("name") if isinstance(loop, dict) else None
-        return name if isinstance(name, str) and name else None

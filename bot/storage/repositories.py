@@ -119,6 +119,7 @@ class SqlConversationStore:
         language_source: LanguageSource,
         chat_ref: str | None = None,
         token_hash: str | None = None,
+        first_reply: Reply | None = None,
     ) -> Conversation:
         now = self._clock()
         row = ConversationRow(
@@ -135,6 +136,9 @@ class SqlConversationStore:
         )
         async with self._sessions.begin() as session:
             session.add(row)
+            if first_reply is not None:
+                await session.flush()  # the conversation row first: messages reference it
+                session.add(self._reply_row(row.id, first_reply, language, now))
         return to_conversation(row)
 
     async def token_hash(self, conversation_id: str) -> str | None:
@@ -196,44 +200,53 @@ class SqlConversationStore:
                 )
             )
 
-    async def save_result(self, message_id: int, result: Mapping[str, Any]) -> None:
+    async def finish(
+        self,
+        message_id: int,
+        *,
+        conversation_id: str,
+        language: str,
+        replies: Sequence[Reply],
+        result: Mapping[str, Any],
+    ) -> None:
+        now = self._clock()
         async with self._sessions.begin() as session:
             await session.execute(
-                update(MessageRow).where(MessageRow.id == message_id).values(result=dict(result))
+                update(MessageRow)
+                .where(MessageRow.id == message_id)
+                .values(language=language, result=dict(result))
             )
-
-    async def set_message_language(self, message_id: int, language: str) -> None:
-        async with self._sessions.begin() as session:
-            await session.execute(
-                update(MessageRow).where(MessageRow.id == message_id).values(language=language)
-            )
+            session.add_all([self._reply_row(conversation_id, r, language, now) for r in replies])
 
     async def add_replies(
         self, conversation_id: str, replies: Sequence[Reply], language: str
     ) -> list[StoredMessage]:
         now = self._clock()
-        rows = [
-            MessageRow(
-                conversation_id=conversation_id,
-                sender=reply.sender.value,
-                text=reply.text,
-                language=language,
-                extra={
-                    "buttons": [{"title": b.title, "payload": b.payload} for b in reply.buttons],
-                    "sources": [
-                        {"id": s.id, "title": s.title, "url": s.url, "reviewed": s.reviewed}
-                        for s in reply.sources
-                    ],
-                },
-                created_at=now,
-            )
-            for reply in replies
-        ]
+        rows = [self._reply_row(conversation_id, reply, language, now) for reply in replies]
         if not rows:
             return []
         async with self._sessions.begin() as session:
             session.add_all(rows)
         return [to_message(r) for r in rows]
+
+    @staticmethod
+    def _reply_row(
+        conversation_id: str, reply: Reply, language: str, now: dt.datetime
+    ) -> MessageRow:
+        return MessageRow(
+            conversation_id=conversation_id,
+            sender=reply.sender.value,
+            text=reply.text,
+            language=language,
+            extra={
+                "buttons": [{"title": b.title, "payload": b.payload} for b in reply.buttons],
+                "sources": [
+                    {"id": s.id, "title": s.title, "url": s.url, "reviewed": s.reviewed}
+                    for s in reply.sources
+                ],
+            },
+            created_at=now,
+        )
 
     async def add_message(
         self, conversation_id: str, sender: Sender, text: str, language: str | None = None

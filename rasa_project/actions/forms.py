@@ -21,7 +21,7 @@ from rasa_sdk.forms import REQUESTED_SLOT, FormValidationAction
 from actions.common import visitor_language
 from actions.dates import add_working_days, parse_date, working_days_between
 from actions.knowledge_service import KnowledgeService, knowledge_service
-from actions.payloads import CasePayload, CaseStatusPayload
+from actions.payloads import CasePayload, CaseStatusPayload, FormPayload
 from actions.responses import say
 from actions.settings import ActionSettings
 
@@ -49,6 +49,7 @@ ACCREDITATION_FIELDS = (
 )
 FORM_FIELDS = {"interview_request": INTERVIEW_FIELDS, "press_accreditation": ACCREDITATION_FIELDS}
 NO_PHONE = "-"
+FORM_CLOSED: FormPayload = {"type": "form", "name": None}
 
 _EMAIL = re.compile(r"^[^@\s<>\"']+@[^@\s<>\"']+\.[^@\s<>\"']{2,}$")
 _PHONE = re.compile(r"^\+?[\d\s().-]{6,20}$")
@@ -112,6 +113,15 @@ class _RequestValidation(FormValidationAction):
         ):
             return {}
         return {slot: text} if text else {}
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
+        events = await super().run(dispatcher, tracker, domain)
+        # The form runs this action on every turn it is active: tell the gateway it is.
+        active: FormPayload = {"type": "form", "name": self.form_name()}
+        dispatcher.utter_message(json_message=active)
+        return events
 
     async def get_extraction_events(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
@@ -278,6 +288,7 @@ class _SubmitRequest(Action):
         )
         payload: CasePayload = {"type": "case", "kind": self.kind, "fields": values}
         dispatcher.utter_message(json_message=payload)
+        dispatcher.utter_message(json_message=FORM_CLOSED)
         return [SlotSet(f, None) for f in fields]
 
 
@@ -479,6 +490,7 @@ class ActionStopForm(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
         say(dispatcher, domain, "utter_form_stopped", visitor_language(tracker))
+        dispatcher.utter_message(json_message=FORM_CLOSED)
         cleared = {f for fields in FORM_FIELDS.values() for f in fields} | {"reference"}
         return [ActiveLoop(None), SlotSet(REQUESTED_SLOT, None)] + [
             SlotSet(f, None) for f in sorted(cleared)

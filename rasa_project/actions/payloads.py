@@ -68,3 +68,10 @@ class FeedbackPayload(TypedDict):
     type: Literal["feedback"]
     helpful: bool
     article: str | None
+
+
+class FormPayload(TypedDict):
+    """Which request form is active after this turn (``None``: none), for the gateway's API."""
+
+    type: Literal["form"]
+    name: str | None

@@ -184,3 +184,49 @@ class DialogueStack:
         )
         response.raise_for_status()
         return list(response.json())
+
+
+@dataclass
+class FullStack(DialogueStack):
+    """Rasa, the action server and the gateway (``python -m bot serve``), as deployed."""
+
+    gateway_port: int = field(default_factory=free_port)
+    extra_env: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def gateway_url(self) -> str:
+        return f"http://127.0.0.1:{self.gateway_port}"
+
+    def env(self) -> dict[str, str]:
+        env = super().env()
+        env.update(
+            PORT=str(self.gateway_port),
+            HOST="127.0.0.1",
+            PUBLIC_BASE_URL=self.gateway_url,
+            DATABASE_URL=f"sqlite+aiosqlite:///{self.workdir / 'app.db'}",
+            RASA_URL=self.rasa_url,
+            RASA_TOKEN=self.rasa_token,
+            ACTIONS_URL=self.actions_url,
+            SESSION_SECRET="e2e-session-secret-" + "x" * 32,
+        )
+        env.update(self.extra_env)
+        return env
+
+    def start(self, model: Path) -> None:
+        self.public_base_url = self.gateway_url
+        super().start(model)
+        gateway = ManagedProcess(
+            "gateway",
+            [str(VENV_PY), "-m", "bot", "serve"],
+            REPO,
+            self.env(),
+            self.workdir / "gateway.log",
+            f"{self.gateway_url}/readyz",
+        )
+        self.processes.append(gateway)
+        gateway.start()
+        try:
+            gateway.wait_ready(120)
+        except Exception:
+            self.stop()
+            raise

@@ -139,9 +139,7 @@ async def submit(web: WebServices, body: MessageIn, authorization: str | None) -
     if body.conversation_id is None:
         started = await web.router.start(incoming)
         conversation, token = started.conversation, started.token
-        consent = web.router.consent_notice(conversation)
-        await web.conversations.add_replies(conversation.id, [consent], conversation.language)
-        prefix = [consent]
+        prefix = [started.consent]
     else:
         conversation, token = await authorised_conversation(
             web, body.conversation_id, authorization

@@ -66,7 +66,7 @@ def test_knowledge_answer_in_four_languages(
     answer = _texts(replies)[0]
     assert answer.startswith(sources["title"])
     assert "2026-11-26" in answer  # the review date is shown
-    assert sources["url"] == f"http://desk.test/kb/merger-2025?lang={lang}"
+    assert sources["url"] == f"{dialogue.public_base_url}/kb/merger-2025?lang={lang}"
 
 
 def test_unanswerable_question_is_declined_not_guessed(dialogue: DialogueStack) -> None:
@@ -184,7 +184,8 @@ def test_stopping_a_request_sends_nothing(dialogue: DialogueStack) -> None:
     dialogue.say(sender, "김민지", language="ko")
     stopped = dialogue.say(sender, "그만할게요, 취소해 주세요", language="ko")
     assert _texts(stopped) == [_variant("utter_form_stopped", "ko")["text"]]
-    assert not [r for r in stopped if "custom" in r]
+    payloads = [r["custom"] for r in stopped if "custom" in r]
+    assert payloads == [{"type": "form", "name": None}]  # the form closed; no case was sent
 
 
 def test_action_server_refuses_calls_without_the_token(dialogue: DialogueStack) -> None:

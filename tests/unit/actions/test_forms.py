@@ -215,7 +215,8 @@ async def test_completed_accreditation_leaves_as_a_case_payload(domain: dict[str
     dispatcher = CollectingDispatcher()
     tracker = make_tracker("", intent="inform", language="ko", slots=slots)
     events = await ActionSubmitPressAccreditation().run(dispatcher, tracker, domain)
-    text, payload = dispatcher.messages
+    text, payload, closed = dispatcher.messages
+    assert closed["custom"] == {"type": "form", "name": None}
     assert "Kim Min-ji" in text["text"]
     assert "minji@kbs.example" in text["text"]
     case = payload["custom"]

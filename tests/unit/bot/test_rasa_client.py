@@ -17,16 +17,13 @@ def client(handler: Handler) -> RasaClient:
     return RasaClient(http, "http://rasa", token="tok", actions_url="http://actions")
 
 
-def rasa(messages: object, tracker: object | None = None, status: int = 200) -> Handler:
+def rasa(messages: object, status: int = 200) -> Handler:
     def handle(request: httpx.Request) -> httpx.Response:
         if request.url.path == "/webhooks/rest/webhook":
             body = json.loads(request.content)
             assert body["metadata"] == {"language": "ko"}
             assert body["sender"] == "conv-1"
             return httpx.Response(status, json=messages)
-        if request.url.path.endswith("/tracker"):
-            assert request.url.params["token"] == "tok"
-            return httpx.Response(200, json=tracker or {})
         return httpx.Response(404)
 
     return handle
@@ -53,10 +50,9 @@ async def test_replies_buttons_sources_and_signals() -> None:
             "recipient_id": "conv-1",
             "custom": {"type": "handoff", "reason": "requested", "priority": "normal"},
         },
+        {"recipient_id": "conv-1", "custom": {"type": "form", "name": "interview_request"}},
     ]
-    turn = await client(rasa(messages, {"active_loop": {"name": "interview_request"}})).send(
-        "conv-1", "hi", "ko"
-    )
+    turn = await client(rasa(messages)).send("conv-1", "hi", "ko")
     assert turn.replies[0].text == "Answer"
     assert turn.replies[0].buttons[0].payload == "/feedback"
     assert turn.replies[0].sources[0].id == "port"

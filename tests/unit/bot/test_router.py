@@ -20,8 +20,10 @@ async def test_message_is_stored_even_when_the_dialogue_is_down(make_gateway: Ma
     result = await gw.router.handle(started.conversation, web("Where is the port?"))
 
     transcript = await gw.conversations.messages_after(started.conversation.id, 0)
-    assert transcript[0].sender is Sender.VISITOR
-    assert transcript[0].text == "Where is the port?"
+    consent, visitor = transcript[0], transcript[1]
+    assert consent.sender is Sender.SYSTEM  # stored when the conversation started
+    assert visitor.sender is Sender.VISITOR
+    assert visitor.text == "Where is the port?"
     assert result.replies[0].text.startswith("Sorry, the assistant is temporarily unavailable")
     assert result.conversation.mode is Mode.HUMAN
     assert result.handoff is not None and result.handoff.reason == "dialogue_unavailable"
@@ -131,7 +133,7 @@ async def test_forget_erases_messages_and_the_dialogue_tracker(make_gateway: Mak
     conv = (await gw.router.start(web("hello"))).conversation
     await gw.router.handle(conv, web("my email is a@b.cc"))
     erased = await gw.router.forget(conv)
-    assert erased == 2
+    assert erased == 3  # the consent notice, the message and the reply
     assert await gw.conversations.messages_after(conv.id, 0) == []
     assert await gw.conversations.get(conv.id) is None
     assert gw.dialogue.forgotten == [conv.id]

@@ -442,7 +442,12 @@
   });
 
   applyLanguage();
-  if (state.conversation_id) { catchUp().then(connect); } else { showIntro(); }
+  if (state.conversation_id) {
+    state.cursor = 0; // a new page shows the whole conversation again
+    catchUp().then(connect);
+  } else {
+    showIntro();
+  }
   (document.body || document.documentElement).appendChild(host);
   window.visitorDesk = { open: openPanel, close: closePanel };
 })();

@@ -36,6 +36,7 @@ def test_ask_in_two_languages_reload_and_click_a_button(page: Page, stack: FullS
     expect(answer).to_contain_text("Resolution 202/2025/QH15")
     article_link = answer.locator("css=.sources a")
     expect(article_link).to_have_attribute("href", re.compile(r"/kb/merger-2025\?lang=en$"))
+    expect(answer.locator("css=.sources")).to_contain_text("reviewed 2026-11-26")
 
     ask(page, "Tân An cách Thành phố Hồ Chí Minh bao xa?")
     vietnamese = bot_messages(page).nth(1)

@@ -25,7 +25,7 @@
       confirmErase: "Delete this conversation and your data? This cannot be undone.",
       erased: "Your conversation has been deleted.", typing: "The assistant is typing…",
       offline: "Connection lost. Reconnecting…", failed: "Not sent. Tap to retry.",
-      article: "Full article", you: "You", officer: "Officer",
+      article: "Full article", reviewed: "reviewed", you: "You", officer: "Officer",
       intro: "Hello! Ask me about investing, visiting or reporting in Tây Ninh (which now includes the former Long An), in your own language.",
       privacy: "Privacy notice" },
     vi: { title: "Hỗ trợ khách", open: "Trò chuyện với bộ phận hỗ trợ khách", close: "Đóng",
@@ -34,7 +34,7 @@
       confirmErase: "Xóa cuộc trò chuyện này và dữ liệu của Quý khách? Không thể hoàn tác.",
       erased: "Cuộc trò chuyện đã được xóa.", typing: "Trợ lý đang soạn trả lời…",
       offline: "Mất kết nối. Đang kết nối lại…", failed: "Chưa gửi được. Bấm để gửi lại.",
-      article: "Bài viết đầy đủ", you: "Quý khách", officer: "Cán bộ",
+      article: "Bài viết đầy đủ", reviewed: "rà soát", you: "Quý khách", officer: "Cán bộ",
       intro: "Xin chào! Quý khách có thể hỏi về đầu tư, tham quan hoặc tác nghiệp báo chí tại Tây Ninh (nay bao gồm tỉnh Long An cũ) bằng ngôn ngữ của mình.",
       privacy: "Thông báo quyền riêng tư" },
     zh: { title: "访客服务台", open: "与访客服务台聊天", close: "关闭",
@@ -43,7 +43,7 @@
       confirmErase: "删除此对话及您的数据？此操作无法撤销。",
       erased: "您的对话已删除。", typing: "助手正在输入…",
       offline: "连接中断，正在重新连接…", failed: "未发送，点击重试。",
-      article: "完整文章", you: "您", officer: "工作人员",
+      article: "完整文章", reviewed: "审核于", you: "您", officer: "工作人员",
       intro: "您好！您可以用自己的语言咨询在西宁省 (Tây Ninh，现已包括原隆安省) 投资、旅游或采访的问题。",
       privacy: "隐私声明" },
     ko: { title: "방문객 안내", open: "방문객 안내 채팅 열기", close: "닫기",
@@ -52,7 +52,7 @@
       confirmErase: "이 대화와 데이터를 삭제하시겠습니까? 되돌릴 수 없습니다.",
       erased: "대화가 삭제되었습니다.", typing: "답변을 작성하고 있습니다…",
       offline: "연결이 끊겼습니다. 다시 연결하는 중…", failed: "전송되지 않았습니다. 눌러서 다시 보내기.",
-      article: "전체 글", you: "나", officer: "담당 직원",
+      article: "전체 글", reviewed: "검토일", you: "나", officer: "담당 직원",
       intro: "안녕하세요! 떠이닌성(Tây Ninh, 현재 옛 롱안성 포함)의 투자, 방문, 취재에 관해 원하시는 언어로 질문해 주세요.",
       privacy: "개인정보 처리 안내" },
     ja: { title: "来訪者窓口", open: "来訪者窓口とチャット", close: "閉じる",
@@ -61,7 +61,7 @@
       confirmErase: "この会話とデータを削除しますか？元に戻せません。",
       erased: "会話を削除しました。", typing: "回答を作成しています…",
       offline: "接続が切れました。再接続しています…", failed: "送信できませんでした。タップして再送信。",
-      article: "記事全文", you: "あなた", officer: "担当者",
+      article: "記事全文", reviewed: "確認日", you: "あなた", officer: "担当者",
       intro: "こんにちは。タイニン省（Tây Ninh、旧ロンアン省を含む）での投資・観光・取材について、お好きな言語でご質問ください。",
       privacy: "プライバシーに関するお知らせ" },
     fr: { title: "Accueil des visiteurs", open: "Discuter avec l’accueil des visiteurs", close: "Fermer",
@@ -70,7 +70,7 @@
       confirmErase: "Supprimer cette conversation et vos données ? Action irréversible.",
       erased: "Votre conversation a été supprimée.", typing: "L’assistant écrit…",
       offline: "Connexion perdue. Reconnexion…", failed: "Non envoyé. Touchez pour réessayer.",
-      article: "Article complet", you: "Vous", officer: "Agent",
+      article: "Article complet", reviewed: "vérifié le", you: "Vous", officer: "Agent",
       intro: "Bonjour ! Posez vos questions sur l’investissement, le tourisme ou le reportage à Tây Ninh (qui inclut l’ancienne province de Long An), dans votre langue.",
       privacy: "Avis de confidentialité" },
     de: { title: "Besucherservice", open: "Chat mit dem Besucherservice", close: "Schließen",
@@ -79,7 +79,7 @@
       confirmErase: "Dieses Gespräch und Ihre Daten löschen? Das kann nicht rückgängig gemacht werden.",
       erased: "Ihr Gespräch wurde gelöscht.", typing: "Der Assistent schreibt…",
       offline: "Verbindung verloren. Neuer Versuch…", failed: "Nicht gesendet. Tippen zum Wiederholen.",
-      article: "Vollständiger Artikel", you: "Sie", officer: "Mitarbeiter",
+      article: "Vollständiger Artikel", reviewed: "geprüft am", you: "Sie", officer: "Mitarbeiter",
       intro: "Guten Tag! Fragen Sie in Ihrer Sprache zu Investitionen, Reisen oder Berichterstattung in Tây Ninh (einschließlich der früheren Provinz Long An).",
       privacy: "Datenschutzhinweis" },
     ru: { title: "Служба для посетителей", open: "Чат со службой для посетителей", close: "Закрыть",
@@ -88,7 +88,7 @@
       confirmErase: "Удалить эту переписку и Ваши данные? Отменить будет нельзя.",
       erased: "Переписка удалена.", typing: "Ассистент печатает…",
       offline: "Связь потеряна. Переподключение…", failed: "Не отправлено. Нажмите, чтобы повторить.",
-      article: "Полная статья", you: "Вы", officer: "Сотрудник",
+      article: "Полная статья", reviewed: "проверено", you: "Вы", officer: "Сотрудник",
       intro: "Здравствуйте! Задайте на своём языке вопрос об инвестициях, поездках или работе журналистов в провинции Тэйнинь (Tây Ninh), куда теперь входит бывшая провинция Лонган.",
       privacy: "Уведомление о конфиденциальности" }
   };
@@ -236,7 +236,7 @@
     var shown = m.sender === "visitor" && buttonTitles[m.text] ? buttonTitles[m.text] : m.text;
     appendText(bubble, shown);
     if (m.sources && m.sources.length) {
-      // The answer text names the legal sources and the review date; this links the article.
+      // The answer text names the legal sources; this links the article and its review date.
       var src = el("div", { class: "sources" });
       src.appendChild(document.createTextNode(t("article") + ": "));
       m.sources.forEach(function (s, i) {
@@ -246,6 +246,7 @@
         } else {
           src.appendChild(document.createTextNode(s.title));
         }
+        if (s.reviewed) { src.appendChild(document.createTextNode(" (" + t("reviewed") + " " + s.reviewed + ")")); }
       });
       bubble.appendChild(src);
     }

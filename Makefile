@@ -3,9 +3,12 @@
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
-PYTHON311 ?= $(shell command -v python3.11 || command -v python3)
-# Rasa 3.6 runs on Python <= 3.10: take python3.10 from PATH, else the newest pyenv 3.10.
-PYTHON310 ?= $(shell command -v python3.10 2>/dev/null || ls -d $$(pyenv root 2>/dev/null)/versions/3.10*/bin/python3.10 2>/dev/null | sort -V | tail -n 1)
+# The first candidate that actually runs (a pyenv shim on PATH may exist but refuse to run).
+first_working = $(shell for p in $(1); do "$$p" -c 'import sys' >/dev/null 2>&1 && { echo "$$p"; break; }; done)
+PYENV_ROOT_DIR := $(shell pyenv root 2>/dev/null)
+PYTHON311 ?= $(call first_working,$(shell command -v python3.11) $(wildcard $(PYENV_ROOT_DIR)/versions/3.11*/bin/python3.11) $(shell command -v python3))
+# Rasa 3.6 runs on Python <= 3.10: python3.10 from PATH, else the newest pyenv 3.10.
+PYTHON310 ?= $(call first_working,$(shell command -v python3.10) $(shell ls -d $(PYENV_ROOT_DIR)/versions/3.10*/bin/python3.10 2>/dev/null | sort -rV))
 
 VENV := .venv
 RASA_VENV := .venv-rasa

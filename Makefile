@@ -92,8 +92,11 @@ browsers:
 		echo "installing Debian's chromium for the browser tests"; \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }
 
+# The storage contract suites also run against a throw-away PostgreSQL on loopback.
 pytest: $(STAMP) index rasa-model browsers
-	$(PY) -m pytest -q
+	@url=$$(scripts/test_postgres.sh start) || exit 1; \
+	TEST_POSTGRES_URL="$$url" $(PY) -m pytest -q; status=$$?; \
+	scripts/test_postgres.sh stop; exit $$status
 
 test: check rasa-test pytest
 
@@ -114,6 +117,11 @@ var/local.env: scripts/local_env.py
 
 run: setup index rasa-model var/local.env
 	@set -a; . var/local.env; set +a; $(PY) -m bot migrate
+	@set -a; . var/local.env; set +a; \
+	if [ "$$($(PY) -m bot officer count --role admin)" = "0" ]; then \
+		echo ""; echo "  No console administrator yet. Create one (you will be asked for a password):"; \
+		echo "    .venv/bin/python -m bot officer add admin --role admin"; \
+		echo "  (with the settings of var/local.env: set -a; . var/local.env; set +a)"; fi
 	@set -a; . var/local.env; set +a; \
 	echo ""; \
 	echo "  Visitor desk starting (Rasa needs about a minute to load its model):"; \

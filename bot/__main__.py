@@ -11,6 +11,7 @@ import logging
 import sys
 from collections.abc import Sequence
 
+from bot import officers_cli
 from bot.config import ConfigError, Settings
 
 
@@ -19,9 +20,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser("serve", help="run the gateway")
     commands.add_parser("migrate", help="apply database migrations")
+    officers_cli.add_parser(commands)
     args = parser.parse_args(argv)
     try:
-        settings = Settings.from_env()
+        settings = Settings.from_env(serving=args.command == "serve")
     except ConfigError as exc:
         print(f"configuration error: {exc}", file=sys.stderr)
         return 2
@@ -33,6 +35,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     # and Rasa's token: only their warnings belong in the operator's log.
     for noisy in ("alembic", "httpx", "httpcore"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
+    if args.command == "officer":
+        return officers_cli.run(args, settings)
     if args.command == "migrate":
         from bot.storage.db import upgrade
 

@@ -6,6 +6,7 @@ engine, HTTP client, Telegram application) is created in the lifespan and closed
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator
@@ -19,24 +20,34 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.channels.telegram.channel import TelegramChannel
+from bot.channels.telegram.officers import OfficersGroup
 from bot.channels.widget.api import WebServices, api
-from bot.channels.widget.hub import ConversationHub
+from bot.channels.widget.hub import ConversationHub, WidgetSender
 from bot.channels.widget.pages import pages
 from bot.channels.widget.socket import socket_router
 from bot.config import Settings
+from bot.console.api import ConsoleServices, officer_api
+from bot.console.canned import CannedReplies
+from bot.console.events import ConsoleEvents
+from bot.console.pages import console_pages
+from bot.console.passwords import Argon2Hasher
+from bot.core.auth import OfficerAuth
+from bot.core.cases import CaseService
 from bot.core.handoff import HandoffService
 from bot.core.i18n import Catalogue
 from bot.core.language import LanguagePolicy
-from bot.core.ports import DialogueEngine, OfficerNotifier, RecordingNotifier
+from bot.core.models import Channel
+from bot.core.notify import CompositeNotifier
+from bot.core.ports import DialogueEngine, OfficerNotifier
+from bot.core.queue import QueueService, QueueTimers, Senders
 from bot.core.router import ConversationRouter
 from bot.dialogue.rasa_client import RasaClient
+from bot.storage.cases import SqlCaseStore, SqlKnowledgeEvents
+from bot.storage.conversations import SqlConversationStore
 from bot.storage.db import create_engine, session_factory, upgrade_async
-from bot.storage.repositories import (
-    SqlCaseStore,
-    SqlConversationStore,
-    SqlKnowledgeEvents,
-    SqlTicketStore,
-)
+from bot.storage.officers import SqlAuditLog, SqlOfficerStore, SqlSessionStore
+from bot.storage.stats import SqlStatistics
+from bot.storage.tickets import SqlTicketStore
 from bot.web.errors import install_error_handlers
 from bot.web.middleware import BodyLimit, SecurityHeaders
 from index.knowledge import load_knowledge
@@ -52,6 +63,7 @@ class Runtime:
     http: httpx.AsyncClient
     dialogue: DialogueEngine
     router: ConversationRouter
+    queue: QueueService
     telegram: TelegramChannel | None
 
 
@@ -79,20 +91,30 @@ def create_app(
         http = httpx.AsyncClient(timeout=timeout, limits=httpx.Limits(max_connections=50))
         conversations = SqlConversationStore(sessions)
         tickets = SqlTicketStore(sessions)
+        officers = SqlOfficerStore(sessions)
+        cases = SqlCaseStore(sessions)
+        audit = SqlAuditLog(sessions)
         catalogue = Catalogue.load()
         engine_impl = dialogue or RasaClient(
             http, settings.rasa_url, token=settings.rasa_token, actions_url=settings.actions_url
         )
+        console_events = ConsoleEvents()
+        notifiers = CompositeNotifier([console_events])
+        if notifier is not None:
+            notifiers.add(notifier)
+        senders = Senders()
+        hub = ConversationHub()
+        senders.register(Channel.WEB, WidgetSender(hub))
         handoff = HandoffService(
             conversations=conversations,
             tickets=tickets,
-            notifier=notifier or RecordingNotifier(),
+            notifier=notifiers,
             catalogue=catalogue,
             office_hours=settings.office_hours,
         )
         router = ConversationRouter(
             conversations=conversations,
-            cases=SqlCaseStore(sessions),
+            cases=cases,
             knowledge_events=SqlKnowledgeEvents(sessions),
             dialogue=engine_impl,
             handoff=handoff,
@@ -101,21 +123,68 @@ def create_app(
             retention_days=settings.retention_days,
             privacy_url=settings.privacy_url,
         )
-        app.state.web = WebServices(
-            router=router, conversations=conversations, hub=ConversationHub()
+        queue = QueueService(
+            tickets=tickets,
+            conversations=conversations,
+            senders=senders,
+            notifier=notifiers,
+            audit=audit,
+            catalogue=catalogue,
+            timers=QueueTimers(settings.reannounce_after, settings.reclaim_after),
+        )
+        app.state.web = WebServices(router=router, conversations=conversations, hub=hub)
+        app.state.console = ConsoleServices(
+            auth=OfficerAuth(
+                officers=officers,
+                sessions=SqlSessionStore(sessions),
+                hasher=Argon2Hasher(),
+                audit=audit,
+            ),
+            queue=queue,
+            cases=CaseService(
+                cases=cases,
+                conversations=conversations,
+                senders=senders,
+                audit=audit,
+                catalogue=catalogue,
+            ),
+            tickets=tickets,
+            conversations=conversations,
+            officers=officers,
+            case_store=cases,
+            stats=SqlStatistics(sessions),
+            audit=audit,
+            events=console_events,
+            canned=CannedReplies.load(),
+            secure_cookies=settings.secure_cookies,
         )
         app.state.knowledge = load_knowledge(settings.knowledge_dir)
         telegram = None
         if settings.telegram_token:
             telegram = TelegramChannel(settings=settings, router=router, catalogue=catalogue)
+            senders.register(Channel.TELEGRAM, telegram)
+            if settings.telegram_officers_chat_id is not None:
+                notifiers.add(
+                    OfficersGroup(
+                        application=telegram.application,
+                        chat_id=settings.telegram_officers_chat_id,
+                        queue=queue,
+                        tickets=tickets,
+                        officers=officers,
+                    )
+                )
             await telegram.start()
         else:
             logger.info("TELEGRAM_BOT_TOKEN not set: running without the Telegram channel")
-        app.state.runtime = Runtime(engine, http, engine_impl, router, telegram)
+        sweeper = asyncio.create_task(_sweep(queue, settings.sweep_interval), name="queue-sweeper")
+        app.state.runtime = Runtime(engine, http, engine_impl, router, queue, telegram)
         logger.info("gateway ready on %s", settings.public_base_url)
         try:
             yield
         finally:
+            sweeper.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await sweeper
             if telegram is not None:
                 await telegram.stop()
             await http.aclose()
@@ -137,8 +206,10 @@ def create_app(
     app.state.allowed_origins = settings.allowed_origins
     install_error_handlers(app)
     app.include_router(api)
+    app.include_router(officer_api)
     app.include_router(socket_router)
     app.include_router(pages)
+    app.include_router(console_pages)
 
     @app.get("/healthz", include_in_schema=False)
     async def healthz() -> JSONResponse:
@@ -175,3 +246,15 @@ def create_app(
     app.add_middleware(SecurityHeaders)
     app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
     return app
+
+
+async def _sweep(queue: QueueService, interval: float) -> None:
+    """Re-announce unclaimed tickets and release unanswered claims, for as long as we run."""
+    while True:
+        await asyncio.sleep(interval)
+        try:
+            done = await queue.sweep()
+            if any(done.values()):
+                logger.info("queue sweep: %s", done)
+        except Exception:
+            logger.exception("queue sweep failed; trying again next round")

@@ -42,7 +42,16 @@ class Settings:
     telegram_webhook_url: str | None = None
     telegram_webhook_secret: str | None = None
     telegram_officers_chat_id: int | None = None
+    reannounce_after: dt.timedelta = dt.timedelta(minutes=10)
+    reclaim_after: dt.timedelta = dt.timedelta(minutes=15)
+    sweep_interval: float = 30.0
     log_level: str = "INFO"
+
+    @property
+    def secure_cookies(self) -> bool:
+        """Secure cookies over HTTPS; browsers also accept them on http://localhost."""
+        host = urlsplit(self.public_base_url).hostname or ""
+        return self.public_base_url.startswith("https://") or host in {"localhost", "127.0.0.1"}
 
     @property
     def privacy_url(self) -> str:
@@ -54,13 +63,15 @@ class Settings:
         return tuple(dict.fromkeys((own, *self.widget_origins)))
 
     @classmethod
-    def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
+    def from_env(cls, env: Mapping[str, str] | None = None, *, serving: bool = True) -> Settings:
+        """Read the environment; ``serving=False`` (migrations, account management) skips the
+        secrets only the running gateway needs."""
         e = dict(os.environ if env is None else env)
         rasa_token = e.get("RASA_TOKEN", "")
         session_secret = e.get("SESSION_SECRET", "")
-        if not rasa_token:
+        if serving and not rasa_token:
             raise ConfigError("RASA_TOKEN is required (Rasa's --auth-token)")
-        if len(session_secret) < 32:
+        if serving and len(session_secret) < 32:
             raise ConfigError("SESSION_SECRET must be at least 32 characters")
         return cls(
             host=e.get("HOST", cls.host),
@@ -89,6 +100,8 @@ class Settings:
                 if e.get("TELEGRAM_OFFICERS_CHAT_ID")
                 else None
             ),
+            reannounce_after=dt.timedelta(minutes=_int(e, "HANDOFF_REANNOUNCE_MINUTES", 10)),
+            reclaim_after=dt.timedelta(minutes=_int(e, "HANDOFF_RECLAIM_MINUTES", 15)),
             log_level=e.get("LOG_LEVEL", "INFO").upper(),
         )
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import re
 from collections.abc import Callable
 from zoneinfo import ZoneInfo
 
@@ -19,6 +20,7 @@ from bot.core.ports import ConversationStore, OfficerNotifier, TicketStore
 
 logger = logging.getLogger(__name__)
 
+EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 # Without enough recent history the estimate is "a few minutes", not an invented number.
 WAIT_HISTORY = dt.timedelta(days=14)
 
@@ -83,9 +85,18 @@ class HandoffService:
         stored = await self._conversations.messages_after(conversation.id, message_id - 1, 1)
         if stored:
             await self.notifier.visitor_wrote(ticket, stored[0])
+        email = EMAIL.search(text)
+        if email and email.group(0) != conversation.contact_email:
+            # Asked for outside office hours; officers see it with the ticket.
+            await self._conversations.set_contact_email(conversation.id, email.group(0).lower())
         position = await self._tickets.position(ticket)
         info = HandoffInfo(ticket.id, position, ticket.reason)
+        if ticket.officer_id is not None:
+            return [], info  # an officer is on it: no automatic replies between people
         return [await self._status_reply(conversation, ticket, position, None)], info
+
+    async def rate(self, ticket_id: str, score: int) -> None:
+        await self._tickets.rate(ticket_id, score)
 
     async def _status_reply(
         self,

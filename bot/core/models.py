@@ -41,6 +41,23 @@ class TicketStatus(StrEnum):
     CLOSED = "closed"
 
 
+class Role(StrEnum):
+    """What an officer may do: everyone handles tickets; press officers also decide cases;
+    admins also see the audit log and manage accounts."""
+
+    ADMIN = "admin"
+    OFFICER = "officer"
+    PRESS_OFFICER = "press_officer"
+
+
+class CaseStatus(StrEnum):
+    SUBMITTED = "submitted"
+    IN_REVIEW = "in_review"
+    NEEDS_INFO = "needs_info"
+    APPROVED = "approved"
+    DECLINED = "declined"
+
+
 class Priority(StrEnum):
     NORMAL = "normal"
     HIGH = "high"
@@ -111,6 +128,21 @@ class Conversation:
     language_source: LanguageSource
     created_at: dt.datetime
     chat_ref: str | None = None
+    rating_ticket_id: str | None = None
+    contact_email: str | None = None
+
+
+@dataclass(frozen=True)
+class Officer:
+    id: str
+    username: str
+    display_name: str
+    role: Role
+    telegram_user_id: int | None = None
+    active: bool = True
+
+    def can_decide_cases(self) -> bool:
+        return self.role in {Role.PRESS_OFFICER, Role.ADMIN}
 
 
 @dataclass(frozen=True)
@@ -140,6 +172,11 @@ class Ticket:
     officer_id: str | None = None
     claimed_at: dt.datetime | None = None
     closed_at: dt.datetime | None = None
+    last_officer_reply_at: dt.datetime | None = None
+    announced_at: dt.datetime | None = None
+    announcements: int = 0
+    group_message_id: int | None = None
+    rating: int | None = None
 
 
 @dataclass(frozen=True)

@@ -13,15 +13,19 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from bot.core.models import (
+    CaseStatus,
     Channel,
     Conversation,
     LanguageSource,
     Mode,
+    Officer,
     Priority,
     Reply,
+    Role,
     Sender,
     StoredMessage,
     Ticket,
+    TicketStatus,
 )
 
 
@@ -142,6 +146,16 @@ class ConversationStore(Protocol):
         """Erase messages and personal data; returns how many messages were erased."""
         ...
 
+    async def set_rating_ticket(self, conversation_id: str, ticket_id: str | None) -> None:
+        """Remember which closed ticket the visitor's next "1".."5" rates (None: nothing)."""
+        ...
+
+    async def set_contact_email(self, conversation_id: str, email: str) -> None: ...
+
+    async def add_officer_message(
+        self, conversation_id: str, officer_id: str, text: str, language: str | None
+    ) -> StoredMessage: ...
+
 
 class TicketStore(Protocol):
     async def open(
@@ -166,6 +180,48 @@ class TicketStore(Protocol):
         """Mean time from WAITING to CLAIMED for tickets claimed after ``since``."""
         ...
 
+    async def get(self, ticket_id: str) -> Ticket | None: ...
+
+    async def in_status(self, status: TicketStatus | None = None, limit: int = 200) -> list[Ticket]:
+        """Open tickets first by priority then age; closed ones newest first."""
+        ...
+
+    async def claim(self, ticket_id: str, officer_id: str, now: dt.datetime) -> Ticket | None:
+        """WAITING -> CLAIMED atomically; None if someone else got there first."""
+        ...
+
+    async def transfer(
+        self, ticket_id: str, from_officer: str | None, to_officer: str, now: dt.datetime
+    ) -> Ticket | None:
+        """Hand a CLAIMED ticket held by ``from_officer`` (any holder if None) to another."""
+        ...
+
+    async def release(self, ticket_id: str) -> Ticket | None:
+        """CLAIMED -> WAITING (the officer did not answer in time)."""
+        ...
+
+    async def close(self, ticket_id: str, now: dt.datetime) -> Ticket | None:
+        """An open ticket -> CLOSED; None if it was already closed."""
+        ...
+
+    async def mark_officer_reply(self, ticket_id: str, now: dt.datetime) -> None: ...
+
+    async def mark_announced(
+        self, ticket_id: str, now: dt.datetime, group_message_id: int | None = None
+    ) -> None: ...
+
+    async def due_for_announcement(self, older_than: dt.datetime) -> list[Ticket]:
+        """WAITING tickets last announced before ``older_than``."""
+        ...
+
+    async def unanswered_claims(self, older_than: dt.datetime) -> list[Ticket]:
+        """CLAIMED tickets whose officer has not replied since before ``older_than``."""
+        ...
+
+    async def by_group_message(self, message_id: int) -> Ticket | None: ...
+
+    async def rate(self, ticket_id: str, score: int) -> None: ...
+
 
 class CaseStore(Protocol):
     async def create(
@@ -173,6 +229,12 @@ class CaseStore(Protocol):
     ) -> Case: ...
 
     async def get(self, reference: str) -> Case | None: ...
+
+    async def in_status(self, status: CaseStatus | None = None, limit: int = 200) -> list[Case]: ...
+
+    async def decide(
+        self, reference: str, status: CaseStatus, message: str | None, officer_id: str
+    ) -> Case | None: ...
 
 
 class KnowledgeEvents(Protocol):
@@ -194,20 +256,113 @@ class KnowledgeEvents(Protocol):
 class OfficerNotifier(Protocol):
     """Tells officers (console, Telegram group) about tickets and visitor messages."""
 
-    async def ticket_opened(self, ticket: Ticket) -> None: ...
+    async def ticket_opened(self, ticket: Ticket) -> None:
+        """A new ticket, or one announced again because nobody claimed it."""
+        ...
+
+    async def ticket_changed(self, ticket: Ticket) -> None:
+        """Claimed, transferred, released or closed."""
+        ...
 
     async def visitor_wrote(self, ticket: Ticket, message: StoredMessage) -> None: ...
 
 
 @dataclass
 class RecordingNotifier:
-    """An OfficerNotifier that only remembers; used until a real one is wired in, and in tests."""
+    """An OfficerNotifier that only remembers (tests, and a gateway without officers' channels)."""
 
     opened: list[Ticket] = field(default_factory=list)
+    changed: list[Ticket] = field(default_factory=list)
     messages: list[tuple[Ticket, StoredMessage]] = field(default_factory=list)
 
     async def ticket_opened(self, ticket: Ticket) -> None:
         self.opened.append(ticket)
 
+    async def ticket_changed(self, ticket: Ticket) -> None:
+        self.changed.append(ticket)
+
     async def visitor_wrote(self, ticket: Ticket, message: StoredMessage) -> None:
         self.messages.append((ticket, message))
+
+
+class OutboundSender(Protocol):
+    """Delivers a stored message that the visitor did not just ask for (officer reply, notice)."""
+
+    async def deliver(self, conversation: Conversation, message: StoredMessage) -> None: ...
+
+
+@dataclass(frozen=True)
+class OfficerCredentials:
+    officer: Officer
+    password_hash: str
+    failed_logins: int
+    locked_until: dt.datetime | None
+
+
+class OfficerStore(Protocol):
+    async def add(
+        self, *, username: str, display_name: str, role: Role, password_hash: str
+    ) -> Officer: ...
+
+    async def get(self, officer_id: str) -> Officer | None: ...
+
+    async def credentials(self, username: str) -> OfficerCredentials | None: ...
+
+    async def everyone(self) -> list[Officer]: ...
+
+    async def record_failure(self, officer_id: str, *, lock_until: dt.datetime | None) -> None:
+        """Count a failed login; ``lock_until`` locks the account until then."""
+        ...
+
+    async def record_success(self, officer_id: str) -> None: ...
+
+    async def set_password(self, officer_id: str, password_hash: str) -> None: ...
+
+    async def link_telegram(self, officer_id: str, telegram_user_id: int | None) -> None: ...
+
+    async def by_telegram(self, telegram_user_id: int) -> Officer | None: ...
+
+    async def count(self, role: Role | None = None) -> int: ...
+
+
+@dataclass(frozen=True)
+class Session:
+    officer: Officer
+    csrf_token: str
+    expires_at: dt.datetime
+
+
+class SessionStore(Protocol):
+    async def create(
+        self, *, token_hash: str, officer_id: str, csrf_token: str, expires_at: dt.datetime
+    ) -> None: ...
+
+    async def get(self, token_hash: str) -> Session | None: ...
+
+    async def delete(self, token_hash: str) -> None: ...
+
+
+class AuditLog(Protocol):
+    async def record(
+        self,
+        officer_id: str | None,
+        action: str,
+        target: str | None = None,
+        detail: Mapping[str, Any] | None = None,
+    ) -> None: ...
+
+    async def recent(self, limit: int = 200) -> list[dict[str, Any]]: ...
+
+
+class PasswordHasher(Protocol):
+    def hash(self, password: str) -> str: ...
+
+    def verify(self, password_hash: str, password: str) -> bool: ...
+
+
+class Statistics(Protocol):
+    """Aggregates for the console's overview and knowledge-gap pages."""
+
+    async def overview(self, since: dt.datetime) -> dict[str, Any]: ...
+
+    async def knowledge_gaps(self, since: dt.datetime) -> list[dict[str, Any]]: ...

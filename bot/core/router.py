@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import re
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
@@ -56,6 +57,9 @@ class Started:
     conversation: Conversation
     token: str
     consent: Reply
+
+
+RATING = re.compile(r"^\s*(?:/rate\s*)?([1-5])\s*(?:/\s*5)?\s*[.!]?\s*$")
 
 
 def hash_token(token: str) -> str:
@@ -182,6 +186,18 @@ class ConversationRouter:
             return result_from_json(conversation, incoming.result)
 
         conversation = await self._update_language(conversation, message)
+        if conversation.rating_ticket_id is not None:
+            rated = await self._rating(conversation, message.text)
+            if rated is not None:
+                await self._conversations.finish(
+                    incoming.message_id,
+                    conversation_id=conversation.id,
+                    language=conversation.language,
+                    replies=rated.replies,
+                    result=result_to_json(rated),
+                )
+                return rated
+            conversation = replace(conversation, rating_ticket_id=None)
         if conversation.mode is Mode.HUMAN:
             result = await self._to_officer(conversation, incoming.message_id, message.text)
         else:
@@ -238,6 +254,17 @@ class ConversationRouter:
         ).strip()
 
     # --- internals ---------------------------------------------------------------------
+
+    async def _rating(self, conversation: Conversation, text: str) -> RouterResult | None:
+        """The first message after a closed ticket: a 1-5 rating, or back to the bot."""
+        ticket_id = conversation.rating_ticket_id
+        await self._conversations.set_rating_ticket(conversation.id, None)
+        match = RATING.match(text)
+        if ticket_id is None or match is None:
+            return None
+        await self._handoff.rate(ticket_id, int(match.group(1)))
+        reply = Reply(self._t.text("rating_thanks", conversation.language), sender=Sender.SYSTEM)
+        return RouterResult(replace(conversation, rating_ticket_id=None), (reply,))
 
     async def _update_language(
         self, conversation: Conversation, message: IncomingMessage

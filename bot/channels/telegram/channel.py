@@ -31,7 +31,7 @@ from bot.channels.telegram.render import render_reply
 from bot.config import Settings
 from bot.core.i18n import Catalogue
 from bot.core.language import SUPPORTED, normalise
-from bot.core.models import Channel, Conversation, IncomingMessage, Mode, Reply
+from bot.core.models import Channel, Conversation, IncomingMessage, Mode, Reply, StoredMessage
 from bot.core.router import ConversationRouter, DuplicateInProgressError
 
 logger = logging.getLogger(__name__)
@@ -124,10 +124,11 @@ class TelegramChannel:
         await self.application.update_queue.put(update)
         return JSONResponse({"ok": True})
 
-    async def deliver(self, conversation: Conversation, reply: Reply) -> None:
+    async def deliver(self, conversation: Conversation, message: StoredMessage) -> None:
         """Send a message not caused by the visitor's last message (officer reply, notice)."""
         if conversation.chat_ref is None:
             return
+        reply = Reply(message.text, buttons=message.buttons, sender=message.sender)
         for text, markup in render_reply(reply):
             await self.application.bot.send_message(
                 int(conversation.chat_ref), text, parse_mode=ParseMode.HTML, reply_markup=markup
@@ -137,18 +138,23 @@ class TelegramChannel:
 
     def _register(self) -> None:
         app = self.application
-        app.add_handler(CommandHandler("start", self._start))
-        app.add_handler(CommandHandler("help", self._help))
-        app.add_handler(CommandHandler("language", self._language))
-        app.add_handler(CommandHandler("human", self._human))
-        app.add_handler(CommandHandler("status", self._status))
-        app.add_handler(CommandHandler("forget", self._forget))
+        # Visitors talk to the bot privately; group chats (the officers' group) are not visitors.
+        private = filters.ChatType.PRIVATE
+        for name, handler in (
+            ("start", self._start),
+            ("help", self._help),
+            ("language", self._language),
+            ("human", self._human),
+            ("status", self._status),
+            ("forget", self._forget),
+        ):
+            app.add_handler(CommandHandler(name, handler, filters=private))
         app.add_handler(CallbackQueryHandler(self._choose_language, pattern=r"^lang:[a-z]{2}$"))
         app.add_handler(CallbackQueryHandler(self._button))
         # Edited messages are UpdateType.EDITED_MESSAGE and never match these filters.
-        text = filters.UpdateType.MESSAGE & filters.TEXT & ~filters.COMMAND
+        text = filters.UpdateType.MESSAGE & filters.TEXT & ~filters.COMMAND & private
         app.add_handler(MessageHandler(text, self._text))
-        app.add_handler(MessageHandler(filters.UpdateType.MESSAGE & MEDIA, self._media))
+        app.add_handler(MessageHandler(filters.UpdateType.MESSAGE & MEDIA & private, self._media))
         app.add_error_handler(self._error)
 
     async def _text(self, update: Update, context: Context) -> None:
@@ -159,7 +165,8 @@ class TelegramChannel:
 
     async def _button(self, update: Update, context: Context) -> None:
         query = update.callback_query
-        if query is None:
+        chat = update.effective_chat
+        if query is None or (chat is not None and chat.type != "private"):
             return
         await query.answer()
         if query.data:

@@ -6,7 +6,7 @@ import html
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
-from bot.core.models import Reply
+from bot.core.models import Reply, Sender
 
 MAX_LENGTH = 4096
 MAX_CALLBACK_BYTES = 64  # Telegram's limit on callback_data
@@ -15,6 +15,8 @@ MAX_CALLBACK_BYTES = 64  # Telegram's limit on callback_data
 def render_reply(reply: Reply) -> list[tuple[str, InlineKeyboardMarkup | None]]:
     """The HTML text parts of ``reply``; the keyboard goes with the last part."""
     body = html.escape(reply.text, quote=False)
+    if reply.sender is Sender.OFFICER:
+        body = f"👤 {body}"  # a person is writing now, not the assistant
     for source in reply.sources:
         # The text already names the legal sources and the review date; this links the article.
         link = f'<a href="{html.escape(source.url, quote=True)}">{html.escape(source.title)}</a>'

@@ -12,6 +12,8 @@ import logging
 from collections import defaultdict
 from typing import Any
 
+from bot.core.models import Conversation, StoredMessage
+
 logger = logging.getLogger(__name__)
 QUEUE_SIZE = 100
 
@@ -46,3 +48,30 @@ class ConversationHub:
 
     def listeners(self, conversation_id: str) -> int:
         return len(self._subscribers.get(conversation_id, ()))
+
+
+class WidgetSender:
+    """Delivers officer replies and notices to the visitor's open widget sockets.
+
+    The message is already stored: a widget with no open socket reads it from the transcript
+    endpoint when it reconnects or the page reloads.
+    """
+
+    def __init__(self, hub: ConversationHub) -> None:
+        self._hub = hub
+
+    async def deliver(self, conversation: Conversation, message: StoredMessage) -> None:
+        self._hub.publish(
+            conversation.id,
+            {
+                "type": "message",
+                "message": {
+                    "id": message.id,
+                    "sender": message.sender.value,
+                    "text": message.text,
+                    "created_at": message.created_at.isoformat(),
+                    "buttons": [{"title": b.title, "payload": b.payload} for b in message.buttons],
+                    "sources": [],
+                },
+            },
+        )

@@ -293,6 +293,7 @@
     if (!state.conversation_id) { return Promise.resolve(); }
     return api("GET", "/api/v1/conversations/" + encodeURIComponent(state.conversation_id) +
       "/messages?after=" + (state.cursor || 0)).then(function (data) {
+      followLanguage(data.language);
       data.messages.forEach(function (m) { renderPendingDone(m); renderMessage(m); });
       state.cursor = data.cursor; save();
     }).catch(function (err) {
@@ -332,7 +333,13 @@
     };
   }
 
+  function followLanguage(lang) {
+    // Without an explicit choice, the widget speaks the conversation's language.
+    if (!state.language && UI[lang] && lang !== uiLang) { uiLang = lang; applyLanguage(); }
+  }
+
   function onResult(result) {
+    followLanguage(result.language);
     var firstTime = !state.conversation_id;
     state.conversation_id = result.conversation_id;
     state.token = result.token;

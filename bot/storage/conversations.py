@@ -1,4 +1,4 @@
-"""SQL implementations of the core's storage ports (one transaction per method)."""
+"""Conversations and their messages."""
 
 from __future__ import annotations
 
@@ -9,81 +9,26 @@ from typing import Any
 
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.core.models import (
-    Button,
     Channel,
     Conversation,
     LanguageSource,
     Mode,
-    Priority,
     Reply,
     Sender,
-    SourceRef,
     StoredMessage,
-    Ticket,
     TicketStatus,
 )
-from bot.core.ports import Case, Incoming
-from bot.storage.tables import CaseRow, ConversationRow, KnowledgeEventRow, MessageRow, TicketRow
-
-REFERENCE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"  # no 0/O, 1/I/L: read aloud safely
-Sessions = async_sessionmaker[AsyncSession]
-
-
-def utc_now() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
-
-
-def new_reference() -> str:
-    return "TN-" + "".join(secrets.choice(REFERENCE_ALPHABET) for _ in range(6))
-
-
-def to_conversation(row: ConversationRow) -> Conversation:
-    return Conversation(
-        id=row.id,
-        channel=Channel(row.channel),
-        visitor_ref=row.visitor_ref,
-        mode=Mode(row.mode),
-        language=row.language,
-        language_source=LanguageSource(row.language_source),
-        created_at=row.created_at,
-        chat_ref=row.chat_ref,
-    )
-
-
-def to_message(row: MessageRow) -> StoredMessage:
-    extra = row.extra or {}
-    return StoredMessage(
-        id=row.id,
-        conversation_id=row.conversation_id,
-        sender=Sender(row.sender),
-        text=row.text,
-        created_at=row.created_at,
-        language=row.language,
-        buttons=tuple(Button(b["title"], b["payload"]) for b in extra.get("buttons", [])),
-        sources=tuple(
-            SourceRef(s["id"], s["title"], s["url"], s["reviewed"])
-            for s in extra.get("sources", [])
-        ),
-    )
-
-
-def to_ticket(row: TicketRow) -> Ticket:
-    return Ticket(
-        id=row.id,
-        conversation_id=row.conversation_id,
-        status=TicketStatus(row.status),
-        reason=row.reason,
-        priority=Priority.HIGH if row.priority > 0 else Priority.NORMAL,
-        language=row.language,
-        channel=Channel(row.channel),
-        created_at=row.created_at,
-        officer_id=row.officer_id,
-        claimed_at=row.claimed_at,
-        closed_at=row.closed_at,
-    )
+from bot.core.ports import Incoming
+from bot.storage.mapping import Sessions, to_conversation, to_message, utc_now
+from bot.storage.tables import (
+    CaseRow,
+    ConversationRow,
+    KnowledgeEventRow,
+    MessageRow,
+    TicketRow,
+)
 
 
 class SqlConversationStore:
@@ -312,160 +257,41 @@ class SqlConversationStore:
                     visitor_ref="erased",
                     chat_ref=None,
                     token_hash=None,
+                    contact_email=None,
+                    rating_ticket_id=None,
                     mode=Mode.BOT.value,
                     updated_at=now,
                 )
             )
             return int(count or 0)
 
+    async def set_rating_ticket(self, conversation_id: str, ticket_id: str | None) -> None:
+        async with self._sessions.begin() as session:
+            await session.execute(
+                update(ConversationRow)
+                .where(ConversationRow.id == conversation_id)
+                .values(rating_ticket_id=ticket_id)
+            )
 
-class SqlTicketStore:
-    def __init__(self, sessions: Sessions, clock: Callable[[], dt.datetime] = utc_now) -> None:
-        self._sessions = sessions
-        self._clock = clock
+    async def set_contact_email(self, conversation_id: str, email: str) -> None:
+        async with self._sessions.begin() as session:
+            await session.execute(
+                update(ConversationRow)
+                .where(ConversationRow.id == conversation_id)
+                .values(contact_email=email)
+            )
 
-    async def open(
-        self,
-        *,
-        conversation_id: str,
-        reason: str,
-        priority: Priority,
-        language: str,
-        channel: Channel,
-    ) -> Ticket:
-        existing = await self.active_for(conversation_id)
-        if existing is not None:
-            return existing
-        row = TicketRow(
-            id=secrets.token_hex(6),
+    async def add_officer_message(
+        self, conversation_id: str, officer_id: str, text: str, language: str | None
+    ) -> StoredMessage:
+        row = MessageRow(
             conversation_id=conversation_id,
-            status=TicketStatus.WAITING.value,
-            reason=reason,
-            priority=priority.rank,
+            sender=Sender.OFFICER.value,
+            text=text,
             language=language,
-            channel=channel.value,
+            officer_id=officer_id,
             created_at=self._clock(),
         )
         async with self._sessions.begin() as session:
             session.add(row)
-        return to_ticket(row)
-
-    async def active_for(self, conversation_id: str) -> Ticket | None:
-        async with self._sessions() as session:
-            row = await session.scalar(
-                select(TicketRow)
-                .where(
-                    TicketRow.conversation_id == conversation_id,
-                    TicketRow.status != TicketStatus.CLOSED.value,
-                )
-                .order_by(TicketRow.created_at.desc())
-                .limit(1)
-            )
-            return to_ticket(row) if row else None
-
-    async def position(self, ticket: Ticket) -> int:
-        if ticket.status is not TicketStatus.WAITING:
-            return 0
-        async with self._sessions() as session:
-            ahead = await session.scalar(
-                select(func.count())
-                .select_from(TicketRow)
-                .where(
-                    TicketRow.status == TicketStatus.WAITING.value,
-                    (TicketRow.priority > ticket.priority.rank)
-                    | (
-                        (TicketRow.priority == ticket.priority.rank)
-                        & (TicketRow.created_at < ticket.created_at)
-                    ),
-                )
-            )
-            return int(ahead or 0) + 1
-
-    async def average_wait_seconds(self, since: dt.datetime) -> float | None:
-        async with self._sessions() as session:
-            rows = await session.execute(
-                select(TicketRow.created_at, TicketRow.claimed_at).where(
-                    TicketRow.claimed_at.is_not(None), TicketRow.claimed_at >= since
-                )
-            )
-            waits = [(claimed - created).total_seconds() for created, claimed in rows if claimed]
-        # Fewer than three handled tickets is not a basis for a promise.
-        return sum(waits) / len(waits) if len(waits) >= 3 else None
-
-
-class SqlCaseStore:
-    def __init__(self, sessions: Sessions, clock: Callable[[], dt.datetime] = utc_now) -> None:
-        self._sessions = sessions
-        self._clock = clock
-
-    async def create(
-        self, *, kind: str, conversation_id: str, fields: Mapping[str, Any], language: str
-    ) -> Case:
-        for _ in range(5):
-            now = self._clock()
-            row = CaseRow(
-                reference=new_reference(),
-                kind=kind,
-                conversation_id=conversation_id,
-                status="submitted",
-                fields=dict(fields),
-                language=language,
-                created_at=now,
-                updated_at=now,
-            )
-            try:
-                async with self._sessions.begin() as session:
-                    session.add(row)
-            except IntegrityError:
-                continue  # reference collision: draw another
-            return _to_case(row)
-        raise RuntimeError("could not allocate a case reference")
-
-    async def get(self, reference: str) -> Case | None:
-        async with self._sessions() as session:
-            row = await session.get(CaseRow, reference)
-            return _to_case(row) if row else None
-
-
-def _to_case(row: CaseRow) -> Case:
-    return Case(
-        reference=row.reference,
-        kind=row.kind,
-        conversation_id=row.conversation_id or "",
-        status=row.status,
-        fields=row.fields,
-        language=row.language,
-        created_at=row.created_at,
-        decision_message=row.decision_message,
-    )
-
-
-class SqlKnowledgeEvents:
-    def __init__(self, sessions: Sessions, clock: Callable[[], dt.datetime] = utc_now) -> None:
-        self._sessions = sessions
-        self._clock = clock
-
-    async def record(
-        self,
-        *,
-        conversation_id: str,
-        kind: str,
-        language: str,
-        article: str | None,
-        query: str | None = None,
-        helpful: bool | None = None,
-        score: float | None = None,
-    ) -> None:
-        async with self._sessions.begin() as session:
-            session.add(
-                KnowledgeEventRow(
-                    conversation_id=conversation_id,
-                    kind=kind,
-                    language=language,
-                    article=article,
-                    query=query,
-                    helpful=helpful,
-                    score=score,
-                    created_at=self._clock(),
-                )
-            )
+        return to_message(row)

@@ -1,0 +1,48 @@
+"""Fan-out of officer notifications to every officers' channel (console, Telegram group)."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+
+from bot.core.models import StoredMessage, Ticket
+from bot.core.ports import OfficerNotifier
+
+logger = logging.getLogger(__name__)
+
+
+class CompositeNotifier:
+    """Calls every notifier; one failing channel never hides a ticket from the others."""
+
+    def __init__(self, notifiers: Sequence[OfficerNotifier] = ()) -> None:
+        self._notifiers = list(notifiers)
+
+    def add(self, notifier: OfficerNotifier) -> None:
+        self._notifiers.append(notifier)
+
+    async def ticket_opened(self, ticket: Ticket) -> None:
+        for notifier in self._notifiers:
+            try:
+                await notifier.ticket_opened(ticket)
+            except Exception:
+                logger.exception(
+                    "notifier %s failed on ticket %s", type(notifier).__name__, ticket.id
+                )
+
+    async def ticket_changed(self, ticket: Ticket) -> None:
+        for notifier in self._notifiers:
+            try:
+                await notifier.ticket_changed(ticket)
+            except Exception:
+                logger.exception(
+                    "notifier %s failed on ticket %s", type(notifier).__name__, ticket.id
+                )
+
+    async def visitor_wrote(self, ticket: Ticket, message: StoredMessage) -> None:
+        for notifier in self._notifiers:
+            try:
+                await notifier.visitor_wrote(ticket, message)
+            except Exception:
+                logger.exception(
+                    "notifier %s failed on ticket %s", type(notifier).__name__, ticket.id
+                )

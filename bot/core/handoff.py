@@ -111,16 +111,18 @@ class HandoffService:
             return Reply(self._t.text("officer_has_message", lang), sender=Sender.SYSTEM)
         if not self._hours.is_open(now):
             opening = self._hours.next_opening(now)
-            local = opening.astimezone(_zone(visitor_timezone) or self._hours.zone)
-            return Reply(
-                self._t.text(
+            zone = _zone(visitor_timezone)
+            if zone is None:
+                # The visitor's timezone is unknown (Telegram, API clients): office time only.
+                text = self._t.text("outside_hours_office", lang, opens_office=_format(opening))
+            else:
+                text = self._t.text(
                     "outside_hours",
                     lang,
-                    opens_local=_format(local),
+                    opens_local=_format(opening.astimezone(zone)),
                     opens_office=_format(opening),
-                ),
-                sender=Sender.SYSTEM,
-            )
+                )
+            return Reply(text, sender=Sender.SYSTEM)
         average = await self._tickets.average_wait_seconds(now - WAIT_HISTORY)
         if average is None:
             wait = self._t.text("wait_unknown", lang)

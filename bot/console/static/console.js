@@ -336,23 +336,23 @@
     fig.append(el("figcaption", {}, title));
     var keys = Object.keys(values);
     var max = Math.max.apply(null, keys.map(function (k) { return values[k]; }).concat([1]));
-    var w = Math.max(220, keys.length * 36), h = 150;
+    var w = Math.max(220, keys.length * 36), h = 150, top = 14;
     var ns = "http://www.w3.org/2000/svg";
     var svg = document.createElementNS(ns, "svg");
-    svg.setAttribute("width", w); svg.setAttribute("height", h + 30);
+    svg.setAttribute("width", w); svg.setAttribute("height", h + top + 30);
     svg.setAttribute("role", "img"); svg.setAttribute("aria-label", title);
     keys.forEach(function (k, i) {
       var v = values[k], bh = Math.round((v / max) * h);
       var rect = document.createElementNS(ns, "rect");
-      rect.setAttribute("x", i * 36 + 6); rect.setAttribute("y", h - bh);
+      rect.setAttribute("x", i * 36 + 6); rect.setAttribute("y", top + h - bh);
       rect.setAttribute("width", 24); rect.setAttribute("height", bh); rect.setAttribute("fill", "#0b6e4f");
       var tip = document.createElementNS(ns, "title"); tip.textContent = k + ": " + v; rect.append(tip);
       var label = document.createElementNS(ns, "text");
-      label.setAttribute("x", i * 36 + 18); label.setAttribute("y", h + 14);
+      label.setAttribute("x", i * 36 + 18); label.setAttribute("y", top + h + 14);
       label.setAttribute("font-size", "10"); label.setAttribute("text-anchor", "middle");
       label.textContent = k.length > 5 ? k.slice(5) : k;
       var count = document.createElementNS(ns, "text");
-      count.setAttribute("x", i * 36 + 18); count.setAttribute("y", h - bh - 3);
+      count.setAttribute("x", i * 36 + 18); count.setAttribute("y", top + h - bh - 3);
       count.setAttribute("font-size", "10"); count.setAttribute("text-anchor", "middle");
       count.textContent = v;
       svg.append(rect, label, count);

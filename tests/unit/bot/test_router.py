@@ -137,3 +137,22 @@ async def test_forget_erases_messages_and_the_dialogue_tracker(make_gateway: Mak
     assert await gw.conversations.messages_after(conv.id, 0) == []
     assert await gw.conversations.get(conv.id) is None
     assert gw.dialogue.forgotten == [conv.id]
+
+
+async def test_outside_office_hours_the_visitor_is_told_when_it_opens(
+    make_gateway: MakeGateway,
+) -> None:
+    import datetime as dt
+
+    handoff = FakeDialogue(script=lambda t, lang: turn(
+        "ok", signals=[("handoff", {"reason": "requested", "priority": "normal"})]))
+    saturday_night = dt.datetime(2026, 11, 28, 15, 0, tzinfo=dt.UTC)  # 22:00 in Vietnam
+    gw = await make_gateway(handoff, now=saturday_night)
+    conv = (await gw.router.start(web("officer please"))).conversation
+    known = await gw.router.handle(conv, web("officer please"), visitor_timezone="Europe/Paris")
+    assert "2026-11-30 07:30 (+07)" in known.replies[-1].text  # Monday morning in Vietnam
+    assert "2026-11-30 01:30 (CET) (your time)" in known.replies[-1].text
+    other = (await gw.router.start(web("officer please"))).conversation
+    unknown = await gw.router.handle(other, web("officer please"))
+    assert "opens on 2026-11-30 07:30 (+07), Vietnam time" in unknown.replies[-1].text
+    assert "your time" not in unknown.replies[-1].text

@@ -22,7 +22,9 @@ ARGS = [
 ]
 
 
-@pytest.fixture(scope="session")
+# Package scope, not session: the sync API keeps an event loop running in this thread until
+# it stops, and pytest-asyncio cannot run the async tests collected after this package.
+@pytest.fixture(scope="package")
 def browser() -> Iterator[Browser]:
     if not shutil.which("chromium"):
         pytest.fail("chromium is not installed: run `make browsers` (make test does)")

@@ -7,11 +7,10 @@ python -m bot migrate     apply database migrations and exit
 from __future__ import annotations
 
 import argparse
-import logging
 import sys
 from collections.abc import Sequence
 
-from bot import officers_cli
+from bot import logs, officers_cli
 from bot.config import ConfigError, Settings
 
 
@@ -27,14 +26,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ConfigError as exc:
         print(f"configuration error: {exc}", file=sys.stderr)
         return 2
-    logging.basicConfig(
-        level=settings.log_level,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
-    # Alembic announces every plugin at INFO, and httpx logs URLs that carry conversation ids
-    # and Rasa's token: only their warnings belong in the operator's log.
-    for noisy in ("alembic", "httpx", "httpcore"):
-        logging.getLogger(noisy).setLevel(logging.WARNING)
+    logs.configure(settings.log_level, settings.log_format)
     if args.command == "officer":
         return officers_cli.run(args, settings)
     if args.command == "migrate":
@@ -52,8 +44,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         host=settings.host,
         port=settings.port,
         log_level=settings.log_level.lower(),
+        log_config=None,  # keep our handlers and formats (uvicorn's would replace them)
         proxy_headers=True,
-        forwarded_allow_ips="127.0.0.1",
+        # Behind a reverse proxy the client address comes from X-Forwarded-For, trusted only
+        # from these addresses (the per-address rate limit depends on it).
+        forwarded_allow_ips=settings.forwarded_allow_ips,
         access_log=False,  # request logs would carry conversation ids in URLs; we log our own
     )
     return 0

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import hmac
 import logging
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -15,7 +16,7 @@ from dataclasses import dataclass
 import httpx
 from fastapi import FastAPI, Request
 from fastapi.middleware.cors import CORSMiddleware
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -36,19 +37,24 @@ from bot.core.cases import CaseService
 from bot.core.handoff import HandoffService
 from bot.core.i18n import Catalogue
 from bot.core.language import LanguagePolicy
-from bot.core.models import Channel
+from bot.core.models import Channel, TicketStatus
 from bot.core.notify import CompositeNotifier
+from bot.core.outbox import OutboxNudge, OutboxWorker
 from bot.core.ports import DialogueEngine, OfficerNotifier
 from bot.core.queue import QueueService, QueueTimers, Senders
+from bot.core.ratelimit import Limits
+from bot.core.retention import RetentionJob
 from bot.core.router import ConversationRouter
 from bot.dialogue.rasa_client import RasaClient
 from bot.storage.cases import SqlCaseStore, SqlKnowledgeEvents
 from bot.storage.conversations import SqlConversationStore
 from bot.storage.db import create_engine, session_factory, upgrade_async
 from bot.storage.officers import SqlAuditLog, SqlOfficerStore, SqlSessionStore
+from bot.storage.outbox import SqlOutbox
 from bot.storage.stats import SqlStatistics
 from bot.storage.tickets import SqlTicketStore
 from bot.web.errors import install_error_handlers
+from bot.web.metrics import PrometheusMetrics, RequestMetrics
 from bot.web.middleware import BodyLimit, SecurityHeaders
 from index.knowledge import load_knowledge
 
@@ -65,6 +71,9 @@ class Runtime:
     router: ConversationRouter
     queue: QueueService
     telegram: TelegramChannel | None
+    outbox: OutboxWorker
+    tickets: SqlTicketStore
+    outbox_store: SqlOutbox
 
 
 def create_app(
@@ -94,6 +103,8 @@ def create_app(
         officers = SqlOfficerStore(sessions)
         cases = SqlCaseStore(sessions)
         audit = SqlAuditLog(sessions)
+        outbox_store = SqlOutbox(sessions)
+        outbox = OutboxWorker(outbox_store, {}, metrics=metrics)
         catalogue = Catalogue.load()
         engine_impl = dialogue or RasaClient(
             http, settings.rasa_url, token=settings.rasa_token, actions_url=settings.actions_url
@@ -105,12 +116,14 @@ def create_app(
         senders = Senders()
         hub = ConversationHub()
         senders.register(Channel.WEB, WidgetSender(hub))
+        senders.register(Channel.TELEGRAM, OutboxNudge(outbox))
         handoff = HandoffService(
             conversations=conversations,
             tickets=tickets,
             notifier=notifiers,
             catalogue=catalogue,
             office_hours=settings.office_hours,
+            metrics=metrics,
         )
         router = ConversationRouter(
             conversations=conversations,
@@ -122,6 +135,7 @@ def create_app(
             catalogue=catalogue,
             retention_days=settings.retention_days,
             privacy_url=settings.privacy_url,
+            metrics=metrics,
         )
         queue = QueueService(
             tickets=tickets,
@@ -131,8 +145,16 @@ def create_app(
             audit=audit,
             catalogue=catalogue,
             timers=QueueTimers(settings.reannounce_after, settings.reclaim_after),
+            metrics=metrics,
         )
-        app.state.web = WebServices(router=router, conversations=conversations, hub=hub)
+        limits = Limits.from_rates(settings.visitor_rate, settings.address_rate)
+        app.state.web = WebServices(
+            router=router,
+            conversations=conversations,
+            hub=hub,
+            limits=limits,
+            catalogue=catalogue,
+        )
         app.state.console = ConsoleServices(
             auth=OfficerAuth(
                 officers=officers,
@@ -161,8 +183,14 @@ def create_app(
         app.state.knowledge = load_knowledge(settings.knowledge_dir)
         telegram = None
         if settings.telegram_token:
-            telegram = TelegramChannel(settings=settings, router=router, catalogue=catalogue)
-            senders.register(Channel.TELEGRAM, telegram)
+            telegram = TelegramChannel(
+                settings=settings,
+                router=router,
+                catalogue=catalogue,
+                limiter=limits.visitor,
+                wake=outbox.wake,
+            )
+            outbox.register(Channel.TELEGRAM, telegram)
             if settings.telegram_officers_chat_id is not None:
                 notifiers.add(
                     OfficersGroup(
@@ -176,15 +204,29 @@ def create_app(
             await telegram.start()
         else:
             logger.info("TELEGRAM_BOT_TOKEN not set: running without the Telegram channel")
-        sweeper = asyncio.create_task(_sweep(queue, settings.sweep_interval), name="queue-sweeper")
-        app.state.runtime = Runtime(engine, http, engine_impl, router, queue, telegram)
+        retention = RetentionJob(
+            conversations=conversations,
+            dialogue=engine_impl,
+            audit=audit,
+            days=settings.retention_days,
+        )
+        tasks = [
+            asyncio.create_task(_sweep(queue, settings.sweep_interval), name="queue-sweeper"),
+            asyncio.create_task(outbox.run(), name="outbox"),
+            asyncio.create_task(_retain(retention, settings.retention_interval), name="retention"),
+        ]
+        app.state.runtime = Runtime(
+            engine, http, engine_impl, router, queue, telegram, outbox, tickets, outbox_store
+        )
         logger.info("gateway ready on %s", settings.public_base_url)
         try:
             yield
         finally:
-            sweeper.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await sweeper
+            for task in tasks:
+                task.cancel()
+            for task in tasks:
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
             if telegram is not None:
                 await telegram.stop()
             await http.aclose()
@@ -202,6 +244,7 @@ def create_app(
         openapi_url="/api/openapi.json",
         lifespan=lifespan,
     )
+    metrics = PrometheusMetrics()
     app.state.public_base_url = settings.public_base_url
     app.state.allowed_origins = settings.allowed_origins
     install_error_handlers(app)
@@ -229,6 +272,22 @@ def create_app(
         status = 200 if all(checks.values()) else 503
         return JSONResponse({"ready": status == 200, "checks": checks}, status_code=status)
 
+    @app.get("/metrics", include_in_schema=False)
+    async def prometheus(request: Request) -> Response:
+        if settings.metrics_token is not None and not _bearer_matches(
+            request.headers.get("authorization"), settings.metrics_token
+        ):
+            return JSONResponse(
+                {"error": {"code": "unauthorized", "message": "metrics need METRICS_TOKEN"}},
+                status_code=401,
+                headers={"WWW-Authenticate": "Bearer"},
+            )
+        runtime: Runtime = request.app.state.runtime
+        metrics.outbox_pending.set(await runtime.outbox_store.pending())
+        waiting = await runtime.tickets.in_status(TicketStatus.WAITING, limit=10_000)
+        metrics.tickets_waiting.set(len(waiting))
+        return Response(metrics.render(), media_type="text/plain; version=0.0.4; charset=utf-8")
+
     @app.post("/telegram/webhook", include_in_schema=False)
     async def telegram_webhook(request: Request) -> JSONResponse:
         runtime: Runtime = request.app.state.runtime
@@ -245,7 +304,23 @@ def create_app(
     )
     app.add_middleware(SecurityHeaders)
     app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
+    app.add_middleware(RequestMetrics, metrics=metrics)
     return app
+
+
+def _bearer_matches(header: str | None, token: str) -> bool:
+    given = header[7:].strip() if header and header[:7].lower() == "bearer " else ""
+    return hmac.compare_digest(given.encode(), token.encode())
+
+
+async def _retain(job: RetentionJob, interval: float) -> None:
+    """Run the retention job now and then every ``interval`` seconds."""
+    while True:
+        try:
+            await job.run()
+        except Exception:
+            logger.exception("retention run failed; trying again next round")
+        await asyncio.sleep(interval)
 
 
 async def _sweep(queue: QueueService, interval: float) -> None:

@@ -11,6 +11,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from bot.core.office_hours import OfficeHours
+from bot.core.ratelimit import Rate
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -45,7 +46,15 @@ class Settings:
     reannounce_after: dt.timedelta = dt.timedelta(minutes=10)
     reclaim_after: dt.timedelta = dt.timedelta(minutes=15)
     sweep_interval: float = 30.0
+    retention_interval: float = 3600.0
+    # A flooder is stopped after a burst of 8; a real visitor types far slower than 20 a minute.
+    visitor_rate: Rate = field(default_factory=lambda: Rate(per_minute=20, burst=8))
+    # One address can be a whole office or hotel: hundreds of messages a minute stay allowed.
+    address_rate: Rate = field(default_factory=lambda: Rate(per_minute=600, burst=200))
+    forwarded_allow_ips: str = "127.0.0.1"
+    metrics_token: str | None = None
     log_level: str = "INFO"
+    log_format: str = "text"
 
     @property
     def secure_cookies(self) -> bool:
@@ -88,8 +97,9 @@ class Settings:
                 o.strip().rstrip("/") for o in e.get("WIDGET_ORIGINS", "").split(",") if o.strip()
             ),
             knowledge_dir=Path(e.get("KNOWLEDGE_DIR", ROOT / "knowledge")),
-            retention_days=_int(e, "RETENTION_DAYS", cls.retention_days),
+            retention_days=_positive(e, "RETENTION_DAYS", cls.retention_days),
             max_message_chars=_int(e, "MAX_MESSAGE_CHARS", cls.max_message_chars),
+            max_body_bytes=_int(e, "MAX_BODY_BYTES", cls.max_body_bytes),
             office_hours=office_hours_from(e),
             telegram_token=e.get("TELEGRAM_BOT_TOKEN") or None,
             telegram_api_base_url=e.get("TELEGRAM_API_BASE_URL") or None,
@@ -102,7 +112,12 @@ class Settings:
             ),
             reannounce_after=dt.timedelta(minutes=_int(e, "HANDOFF_REANNOUNCE_MINUTES", 10)),
             reclaim_after=dt.timedelta(minutes=_int(e, "HANDOFF_RECLAIM_MINUTES", 15)),
+            visitor_rate=_rate(e, "RATE_LIMIT_VISITOR", 20, 8),
+            address_rate=_rate(e, "RATE_LIMIT_IP", 600, 200),
+            forwarded_allow_ips=e.get("FORWARDED_ALLOW_IPS", cls.forwarded_allow_ips),
+            metrics_token=e.get("METRICS_TOKEN") or None,
             log_level=e.get("LOG_LEVEL", "INFO").upper(),
+            log_format=_choice(e, "LOG_FORMAT", ("text", "json")),
         )
 
 
@@ -157,6 +172,28 @@ def _int(e: Mapping[str, str], key: str, default: int) -> int:
         return int(raw)
     except ValueError as exc:
         raise ConfigError(f"{key} must be a whole number, got {raw!r}") from exc
+
+
+def _positive(e: Mapping[str, str], key: str, default: int) -> int:
+    value = _int(e, key, default)
+    if value < 1:
+        raise ConfigError(f"{key} must be at least 1, got {value}")
+    return value
+
+
+def _rate(e: Mapping[str, str], prefix: str, per_minute: int, burst: int) -> Rate:
+    minute, size = _int(e, f"{prefix}_PER_MINUTE", per_minute), _int(e, f"{prefix}_BURST", burst)
+    try:
+        return Rate(per_minute=minute, burst=size)
+    except ValueError as exc:
+        raise ConfigError(f"{prefix}_PER_MINUTE and {prefix}_BURST must be positive") from exc
+
+
+def _choice(e: Mapping[str, str], key: str, allowed: tuple[str, ...]) -> str:
+    value = e.get(key, allowed[0]).strip().lower() or allowed[0]
+    if value not in allowed:
+        raise ConfigError(f"{key} must be one of {', '.join(allowed)}, got {value!r}")
+    return value
 
 
 def _origin(url: str) -> str:

@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 from bot.core.i18n import Catalogue
 from bot.core.models import Conversation, HandoffInfo, Mode, Priority, Reply, Sender, Ticket
 from bot.core.office_hours import OfficeHours
-from bot.core.ports import ConversationStore, OfficerNotifier, TicketStore
+from bot.core.ports import ConversationStore, Metrics, NoMetrics, OfficerNotifier, TicketStore
 
 logger = logging.getLogger(__name__)
 
@@ -39,7 +39,9 @@ class HandoffService:
         catalogue: Catalogue,
         office_hours: OfficeHours,
         clock: Callable[[], dt.datetime] = utc_now,
+        metrics: Metrics | None = None,
     ) -> None:
+        self._metrics = metrics or NoMetrics()
         self._conversations = conversations
         self._tickets = tickets
         self.notifier = notifier
@@ -68,6 +70,7 @@ class HandoffService:
             conversation = await self._conversations.set_mode(conversation.id, Mode.HUMAN)
         if existing is None:
             logger.info("ticket %s opened for %s (%s)", ticket.id, conversation.id, reason)
+            self._metrics.handoff(reason)
             await self.notifier.ticket_opened(ticket)
         position = await self._tickets.position(ticket)
         replies = [await self._status_reply(conversation, ticket, position, visitor_timezone)]

@@ -179,6 +179,33 @@ class Ticket:
     rating: int | None = None
 
 
+class DeliveryStatus(StrEnum):
+    """Where a message waiting in the outbox is."""
+
+    PENDING = "pending"
+    SENT = "sent"
+    FAILED = "failed"  # the channel refused it for good (the visitor blocked the bot)
+
+
+@dataclass(frozen=True)
+class OutboxItem:
+    """A stored message claimed for delivery on a push channel (Telegram).
+
+    Attributes:
+        id: The outbox row.
+        conversation: Where it goes.
+        message: What goes.
+        attempts: Deliveries tried before this one.
+        parts_sent: Parts of a long message already delivered (never sent twice).
+    """
+
+    id: int
+    conversation: Conversation
+    message: StoredMessage
+    attempts: int = 0
+    parts_sent: int = 0
+
+
 @dataclass(frozen=True)
 class HandoffInfo:
     """What the visitor is told about a handoff: the ticket and its place in the queue."""
@@ -197,3 +224,5 @@ class RouterResult:
     handoff: HandoffInfo | None = None
     form: str | None = None
     replayed: bool = False  # answered from storage: the message had been processed before
+    # answer, fallback, handoff, officer, form, rating, throttled, other (for metrics only)
+    outcome: str = "other"

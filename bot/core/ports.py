@@ -19,6 +19,7 @@ from bot.core.models import (
     LanguageSource,
     Mode,
     Officer,
+    OutboxItem,
     Priority,
     Reply,
     Role,
@@ -156,6 +157,24 @@ class ConversationStore(Protocol):
         self, conversation_id: str, officer_id: str, text: str, language: str | None
     ) -> StoredMessage: ...
 
+    async def tracker_erased(self, conversation_id: str) -> None:
+        """The dialogue's tracker of an erased conversation is gone too."""
+        ...
+
+    async def trackers_to_erase(self, limit: int = 500) -> list[str]:
+        """Erased conversations whose dialogue tracker could not be erased yet."""
+        ...
+
+    async def inactive_since(self, before: dt.datetime, limit: int = 500) -> list[str]:
+        """Conversations (erased ones included) with no message or change since ``before``."""
+        ...
+
+    async def purge(self, conversation_id: str) -> int:
+        """Delete the conversation and everything in it; cases keep only non-personal fields.
+
+        Returns how many messages were deleted."""
+        ...
+
 
 class TicketStore(Protocol):
     async def open(
@@ -289,6 +308,112 @@ class OutboundSender(Protocol):
     """Delivers a stored message that the visitor did not just ask for (officer reply, notice)."""
 
     async def deliver(self, conversation: Conversation, message: StoredMessage) -> None: ...
+
+
+class DeliveryRetryError(Exception):
+    """Delivery failed for now (rate limit, network, 5xx): try again later.
+
+    Args:
+        reason: A short code for logs and metrics (never message text).
+        after: Seconds the channel asked us to wait (Telegram's ``retry_after``), if any.
+        parts_sent: Parts of the message delivered before the failure.
+    """
+
+    def __init__(self, reason: str, *, after: float | None = None, parts_sent: int = 0) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.after = after
+        self.parts_sent = parts_sent
+
+
+class DeliveryRejectedError(Exception):
+    """The channel refuses the message for good (the visitor blocked the bot, chat gone)."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+class PushSender(Protocol):
+    """A channel that delivers outbox messages (Telegram)."""
+
+    async def push(
+        self, conversation: Conversation, message: StoredMessage, *, skip_parts: int = 0
+    ) -> None:
+        """Send ``message``, leaving out the first ``skip_parts`` parts.
+
+        Raises:
+            DeliveryRetryError: Try again later.
+            DeliveryRejectedError: Never try again.
+        """
+        ...
+
+
+class OutboxStore(Protocol):
+    """Messages waiting for a push channel. Rows are written by the conversation store in the
+    same transaction as the message, so a stored message can never miss its delivery."""
+
+    async def claim(self, now: dt.datetime, lease: dt.timedelta, limit: int) -> list[OutboxItem]:
+        """The oldest undelivered message of each conversation that is due, leased to the
+        caller until ``now + lease`` (another worker skips it meanwhile)."""
+        ...
+
+    async def sent(self, item_id: int, now: dt.datetime) -> None: ...
+
+    async def retry(
+        self, item_id: int, *, at: dt.datetime, reason: str, parts_sent: int
+    ) -> None: ...
+
+    async def failed(self, item_id: int, reason: str) -> None: ...
+
+    async def pending(self) -> int:
+        """How many messages wait for delivery."""
+        ...
+
+
+class Metrics(Protocol):
+    """What the core counts; the Prometheus adapter lives in ``bot/web/metrics.py``."""
+
+    def message(self, channel: str, language: str) -> None: ...
+
+    def outcome(self, channel: str, outcome: str) -> None:
+        """answer, fallback, handoff, form, other, throttled, duplicate."""
+        ...
+
+    def handoff(self, reason: str) -> None: ...
+
+    def queue_wait(self, seconds: float) -> None: ...
+
+    def dialogue_latency(self, seconds: float) -> None: ...
+
+    def delivery(self, channel: str, result: str) -> None: ...
+
+    def error(self, kind: str) -> None: ...
+
+
+class NoMetrics:
+    """Metrics that go nowhere (tests, tools)."""
+
+    def message(self, channel: str, language: str) -> None:
+        pass
+
+    def outcome(self, channel: str, outcome: str) -> None:
+        pass
+
+    def handoff(self, reason: str) -> None:
+        pass
+
+    def queue_wait(self, seconds: float) -> None:
+        pass
+
+    def dialogue_latency(self, seconds: float) -> None:
+        pass
+
+    def delivery(self, channel: str, result: str) -> None:
+        pass
+
+    def error(self, kind: str) -> None:
+        pass
 
 
 @dataclass(frozen=True)

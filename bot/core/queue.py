@@ -27,7 +27,15 @@ from bot.core.models import (
     Ticket,
     TicketStatus,
 )
-from bot.core.ports import AuditLog, ConversationStore, OfficerNotifier, OutboundSender, TicketStore
+from bot.core.ports import (
+    AuditLog,
+    ConversationStore,
+    Metrics,
+    NoMetrics,
+    OfficerNotifier,
+    OutboundSender,
+    TicketStore,
+)
 
 logger = logging.getLogger(__name__)
 MAX_REPLY_CHARS = 4096
@@ -91,7 +99,9 @@ class QueueService:
         catalogue: Catalogue,
         timers: QueueTimers | None = None,
         clock: Callable[[], dt.datetime] = utc_now,
+        metrics: Metrics | None = None,
     ) -> None:
+        self._metrics = metrics or NoMetrics()
         self._tickets = tickets
         self._conversations = conversations
         self._senders = senders
@@ -109,6 +119,8 @@ class QueueService:
         if claimed is None:
             raise TicketConflictError(f"ticket {ticket_id} was claimed by someone else")
         await self._audit.record(officer.id, "ticket.claim", ticket_id)
+        if claimed.claimed_at is not None:
+            self._metrics.queue_wait((claimed.claimed_at - claimed.created_at).total_seconds())
         conversation = await self._conversation(claimed)
         await self._system_message(conversation, "officer_joined")
         await self._notifier.ticket_changed(claimed)

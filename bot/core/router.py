@@ -11,10 +11,12 @@ import hashlib
 import logging
 import re
 import secrets
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
+from bot.core import logcontext
 from bot.core.handoff import HandoffService
 from bot.core.i18n import Catalogue
 from bot.core.language import LanguagePolicy
@@ -38,6 +40,8 @@ from bot.core.ports import (
     DialogueTurn,
     DialogueUnavailableError,
     KnowledgeEvents,
+    Metrics,
+    NoMetrics,
     Signal,
 )
 from bot.core.serialize import result_from_json, result_to_json
@@ -79,6 +83,7 @@ class ConversationRouter:
         catalogue: The gateway's own messages.
         retention_days: How long conversations are kept (named in the consent notice).
         privacy_url: Where the privacy notice is.
+        metrics: Counters and latencies (Prometheus in production).
     """
 
     def __init__(
@@ -93,6 +98,7 @@ class ConversationRouter:
         catalogue: Catalogue,
         retention_days: int,
         privacy_url: str,
+        metrics: Metrics | None = None,
     ) -> None:
         self._conversations = conversations
         self._cases = cases
@@ -103,6 +109,7 @@ class ConversationRouter:
         self._t = catalogue
         self._retention_days = retention_days
         self._privacy_url = privacy_url
+        self._metrics = metrics or NoMetrics()
 
     # --- conversations -----------------------------------------------------------------
 
@@ -177,6 +184,7 @@ class ConversationRouter:
             message: The message.
             visitor_timezone: IANA zone of the visitor, to tell office hours in their time.
         """
+        logcontext.conversation_id.set(conversation.id)
         incoming = await self._conversations.record_incoming(
             conversation.id, message.text, client_message_id=message.client_message_id
         )
@@ -186,22 +194,8 @@ class ConversationRouter:
             return result_from_json(conversation, incoming.result)
 
         conversation = await self._update_language(conversation, message)
-        if conversation.rating_ticket_id is not None:
-            rated = await self._rating(conversation, message.text)
-            if rated is not None:
-                await self._conversations.finish(
-                    incoming.message_id,
-                    conversation_id=conversation.id,
-                    language=conversation.language,
-                    replies=rated.replies,
-                    result=result_to_json(rated),
-                )
-                return rated
-            conversation = replace(conversation, rating_ticket_id=None)
-        if conversation.mode is Mode.HUMAN:
-            result = await self._to_officer(conversation, incoming.message_id, message.text)
-        else:
-            result = await self._to_dialogue(conversation, message.text, visitor_timezone)
+        self._metrics.message(conversation.channel.value, conversation.language)
+        result = await self._route(conversation, incoming.message_id, message, visitor_timezone)
         await self._conversations.finish(
             incoming.message_id,
             conversation_id=conversation.id,
@@ -209,7 +203,55 @@ class ConversationRouter:
             replies=result.replies,
             result=result_to_json(result),
         )
+        self._metrics.outcome(conversation.channel.value, result.outcome)
         return result
+
+    async def _route(
+        self,
+        conversation: Conversation,
+        message_id: int,
+        message: IncomingMessage,
+        visitor_timezone: str | None,
+    ) -> RouterResult:
+        if conversation.rating_ticket_id is not None:
+            rated = await self._rating(conversation, message.text)
+            if rated is not None:
+                return rated
+            conversation = replace(conversation, rating_ticket_id=None)
+        if conversation.mode is Mode.HUMAN:
+            return await self._to_officer(conversation, message_id, message.text)
+        return await self._to_dialogue(conversation, message.text, visitor_timezone)
+
+    async def throttled(
+        self, conversation: Conversation, message: IncomingMessage, *, notify: bool
+    ) -> RouterResult:
+        """A message over the visitor's rate limit (chat channels, which cannot refuse it):
+        stored like any other, not processed; ``notify`` adds one "slow down" reply."""
+        incoming = await self._conversations.record_incoming(
+            conversation.id, message.text, client_message_id=message.client_message_id
+        )
+        if incoming.duplicate:
+            return result_from_json(conversation, incoming.result or {})
+        replies: tuple[Reply, ...] = ()
+        if notify:
+            replies = (
+                Reply(self._t.text("slow_down", conversation.language), sender=Sender.SYSTEM),
+            )
+        result = RouterResult(conversation, replies, outcome="throttled")
+        await self._conversations.finish(
+            incoming.message_id,
+            conversation_id=conversation.id,
+            language=conversation.language,
+            replies=replies,
+            result=result_to_json(result),
+        )
+        self._metrics.outcome(conversation.channel.value, "throttled")
+        return result
+
+    async def say(self, conversation: Conversation, replies: list[Reply]) -> None:
+        """Store replies that answer a channel command (help, language choice, notices); the
+        channel delivers them like every other stored message."""
+        await self._conversations.add_replies(conversation.id, replies, conversation.language)
 
     async def request_officer(self, conversation: Conversation, reason: str) -> RouterResult:
         """A channel command (/human) asks for an officer without going through the dialogue."""
@@ -233,9 +275,10 @@ class ConversationRouter:
         try:
             await self._dialogue.forget(conversation.id)
         except DialogueUnavailableError:
-            logger.warning(
-                "dialogue tracker of %s not erased: dialogue unavailable", conversation.id
-            )
+            # The store keeps the erasure due; the retention job retries it.
+            logger.warning("tracker of %s not erased yet: dialogue unavailable", conversation.id)
+        else:
+            await self._conversations.tracker_erased(conversation.id)
         return erased
 
     async def case_status_text(self, reference: str, lang: str) -> str:
@@ -264,7 +307,9 @@ class ConversationRouter:
             return None
         await self._handoff.rate(ticket_id, int(match.group(1)))
         reply = Reply(self._t.text("rating_thanks", conversation.language), sender=Sender.SYSTEM)
-        return RouterResult(replace(conversation, rating_ticket_id=None), (reply,))
+        return RouterResult(
+            replace(conversation, rating_ticket_id=None), (reply,), outcome="rating"
+        )
 
     async def _update_language(
         self, conversation: Conversation, message: IncomingMessage
@@ -289,15 +334,17 @@ class ConversationRouter:
         self, conversation: Conversation, message_id: int, text: str
     ) -> RouterResult:
         replies, info = await self._handoff.visitor_wrote(conversation, message_id, text)
-        return RouterResult(conversation, tuple(replies), handoff=info)
+        return RouterResult(conversation, tuple(replies), handoff=info, outcome="officer")
 
     async def _to_dialogue(
         self, conversation: Conversation, text: str, visitor_timezone: str | None
     ) -> RouterResult:
+        started = time.perf_counter()
         try:
             turn = await self._dialogue.send(conversation.id, text, conversation.language)
         except DialogueUnavailableError:
             logger.warning("dialogue unavailable for conversation %s", conversation.id)
+            self._metrics.error("dialogue_unavailable")
             replies = [
                 Reply(self._t.text("unavailable", conversation.language), sender=Sender.SYSTEM)
             ]
@@ -307,7 +354,10 @@ class ConversationRouter:
                 priority=Priority.NORMAL,
                 visitor_timezone=visitor_timezone,
             )
-            return RouterResult(conversation, tuple(replies + notes), handoff=info)
+            return RouterResult(
+                conversation, tuple(replies + notes), handoff=info, outcome="handoff"
+            )
+        self._metrics.dialogue_latency(time.perf_counter() - started)
         return await self._apply(conversation, turn, text, visitor_timezone)
 
     async def _apply(
@@ -319,6 +369,7 @@ class ConversationRouter:
     ) -> RouterResult:
         replies = list(turn.replies)
         handoff: HandoffInfo | None = None
+        kinds = {signal.kind for signal in turn.signals}
         for signal in turn.signals:
             if signal.kind == "sources" and replies:
                 replies[-1] = replace(replies[-1], sources=(_source_ref(signal.data),))
@@ -354,7 +405,20 @@ class ConversationRouter:
                 )
             else:
                 logger.info("ignored dialogue signal %s", signal.kind)
-        return RouterResult(conversation, tuple(replies), handoff=handoff, form=turn.active_form)
+        outcome = (
+            "handoff"
+            if handoff is not None
+            else "fallback"
+            if "no_answer" in kinds
+            else "answer"
+            if "sources" in kinds
+            else "form"
+            if turn.active_form or kinds & {"case", "case_status"}
+            else "other"
+        )
+        return RouterResult(
+            conversation, tuple(replies), handoff=handoff, form=turn.active_form, outcome=outcome
+        )
 
     async def _create_case(self, conversation: Conversation, data: Mapping[str, Any]) -> Reply:
         fields = dict(data.get("fields") or {})

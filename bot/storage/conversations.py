@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.models import (
     Channel,
     Conversation,
+    DeliveryStatus,
     LanguageSource,
     Mode,
     Reply,
@@ -23,18 +25,37 @@ from bot.core.models import (
 from bot.core.ports import Incoming
 from bot.storage.mapping import Sessions, to_conversation, to_message, utc_now
 from bot.storage.tables import (
+    AuditRow,
     CaseRow,
     ConversationRow,
     KnowledgeEventRow,
     MessageRow,
+    OutboxRow,
     TicketRow,
 )
 
 
 class SqlConversationStore:
-    def __init__(self, sessions: Sessions, clock: Callable[[], dt.datetime] = utc_now) -> None:
+    """Conversations and messages.
+
+    Args:
+        sessions: Session factory.
+        clock: Now, in UTC.
+        push_channels: Channels whose bot, officer and system messages go out through the
+            outbox (Telegram). Their outbox rows are written in the same transaction as the
+            message, so a message is never stored without its delivery being owed.
+    """
+
+    def __init__(
+        self,
+        sessions: Sessions,
+        clock: Callable[[], dt.datetime] = utc_now,
+        *,
+        push_channels: Collection[Channel] = (Channel.TELEGRAM,),
+    ) -> None:
         self._sessions = sessions
         self._clock = clock
+        self._push = frozenset(c.value for c in push_channels)
 
     async def get(self, conversation_id: str) -> Conversation | None:
         async with self._sessions() as session:
@@ -83,7 +104,9 @@ class SqlConversationStore:
             session.add(row)
             if first_reply is not None:
                 await session.flush()  # the conversation row first: messages reference it
-                session.add(self._reply_row(row.id, first_reply, language, now))
+                await self._insert(
+                    session, row.id, [self._reply_row(row.id, first_reply, language, now)], now
+                )
         return to_conversation(row)
 
     async def token_hash(self, conversation_id: str) -> str | None:
@@ -125,7 +148,7 @@ class SqlConversationStore:
         )
         try:
             async with self._sessions.begin() as session:
-                session.add(row)
+                await self._insert(session, conversation_id, [row], row.created_at)
         except IntegrityError:
             # The same client_message_id arrived twice at once: the other request owns it.
             existing = await self._by_client_id(conversation_id, client_message_id or "")
@@ -161,7 +184,8 @@ class SqlConversationStore:
                 .where(MessageRow.id == message_id)
                 .values(language=language, result=dict(result))
             )
-            session.add_all([self._reply_row(conversation_id, r, language, now) for r in replies])
+            rows = [self._reply_row(conversation_id, r, language, now) for r in replies]
+            await self._insert(session, conversation_id, rows, now)
 
     async def add_replies(
         self, conversation_id: str, replies: Sequence[Reply], language: str
@@ -171,8 +195,37 @@ class SqlConversationStore:
         if not rows:
             return []
         async with self._sessions.begin() as session:
-            session.add_all(rows)
+            await self._insert(session, conversation_id, rows, now)
         return [to_message(r) for r in rows]
+
+    async def _insert(
+        self, session: AsyncSession, conversation_id: str, rows: list[MessageRow], now: dt.datetime
+    ) -> None:
+        """Add messages, mark the conversation active and, on a push channel, owe delivery."""
+        if not rows:
+            return
+        session.add_all(rows)
+        conversation = await session.get(ConversationRow, conversation_id)
+        if conversation is None:
+            raise KeyError(conversation_id)
+        conversation.updated_at = now
+        outgoing = [r for r in rows if r.sender != Sender.VISITOR.value]
+        if conversation.channel not in self._push or not outgoing:
+            return
+        await session.flush()  # message ids for the outbox rows
+        session.add_all(
+            OutboxRow(
+                message_id=r.id,
+                conversation_id=conversation_id,
+                channel=conversation.channel,
+                status=DeliveryStatus.PENDING.value,
+                attempts=0,
+                parts_sent=0,
+                next_attempt_at=now,
+                created_at=now,
+            )
+            for r in outgoing
+        )
 
     @staticmethod
     def _reply_row(
@@ -204,7 +257,7 @@ class SqlConversationStore:
             created_at=self._clock(),
         )
         async with self._sessions.begin() as session:
-            session.add(row)
+            await self._insert(session, conversation_id, [row], row.created_at)
         return to_message(row)
 
     async def messages_after(
@@ -220,27 +273,17 @@ class SqlConversationStore:
             return [to_message(r) for r in rows]
 
     async def forget(self, conversation_id: str) -> int:
-        """Delete the messages, strip personal data from cases and close open tickets."""
+        """Delete the messages, strip personal data from cases and close open tickets.
+
+        The conversation row stays as an erased stub (so a late request for it is a clean 401)
+        and an audit entry records the erasure with counts only.
+        """
         now = self._clock()
         async with self._sessions.begin() as session:
-            count = await session.scalar(
-                select(func.count())
-                .select_from(MessageRow)
-                .where(MessageRow.conversation_id == conversation_id)
-            )
-            await session.execute(
-                delete(MessageRow).where(MessageRow.conversation_id == conversation_id)
-            )
-            await session.execute(
-                update(CaseRow)
-                .where(CaseRow.conversation_id == conversation_id)
-                .values(fields={"erased": True}, decision_message=None, updated_at=now)
-            )
-            await session.execute(
-                update(KnowledgeEventRow)
-                .where(KnowledgeEventRow.conversation_id == conversation_id)
-                .values(query=None)
-            )
+            conversation = await session.get(ConversationRow, conversation_id)
+            if conversation is None:
+                return 0
+            count = await self._erase_content(session, conversation_id, now)
             await session.execute(
                 update(TicketRow)
                 .where(
@@ -249,6 +292,7 @@ class SqlConversationStore:
                 )
                 .values(status=TicketStatus.CLOSED.value, closed_at=now)
             )
+            channel = conversation.channel
             await session.execute(
                 update(ConversationRow)
                 .where(ConversationRow.id == conversation_id)
@@ -261,25 +305,106 @@ class SqlConversationStore:
                     rating_ticket_id=None,
                     mode=Mode.BOT.value,
                     updated_at=now,
+                    tracker_erasure_due=True,
                 )
             )
-            return int(count or 0)
+            session.add(
+                AuditRow(
+                    officer_id=None,
+                    action="conversation.erase",
+                    target=conversation_id,
+                    detail={"by": "visitor", "channel": channel, "messages": count},
+                    created_at=now,
+                )
+            )
+            return count
+
+    async def tracker_erased(self, conversation_id: str) -> None:
+        await self._set(conversation_id, tracker_erasure_due=False)
+
+    async def trackers_to_erase(self, limit: int = 500) -> list[str]:
+        async with self._sessions() as session:
+            ids = await session.scalars(
+                select(ConversationRow.id)
+                .where(ConversationRow.tracker_erasure_due.is_(True))
+                .limit(limit)
+            )
+            return list(ids)
+
+    async def _set(self, conversation_id: str, **values: Any) -> None:
+        async with self._sessions.begin() as session:
+            await session.execute(
+                update(ConversationRow)
+                .where(ConversationRow.id == conversation_id)
+                .values(**values)
+            )
+
+    async def inactive_since(self, before: dt.datetime, limit: int = 500) -> list[str]:
+        async with self._sessions() as session:
+            ids = await session.scalars(
+                select(ConversationRow.id)
+                .where(ConversationRow.updated_at < before)
+                .order_by(ConversationRow.updated_at)
+                .limit(limit)
+            )
+            return list(ids)
+
+    async def purge(self, conversation_id: str) -> int:
+        now = self._clock()
+        async with self._sessions.begin() as session:
+            conversation = await session.get(ConversationRow, conversation_id)
+            if conversation is None:
+                return 0
+            count = await self._erase_content(session, conversation_id, now)
+            # Cases outlive the conversation as anonymous statistics (kind, status, dates).
+            await session.execute(
+                update(CaseRow)
+                .where(CaseRow.conversation_id == conversation_id)
+                .values(conversation_id=None)
+            )
+            await session.execute(
+                update(KnowledgeEventRow)
+                .where(KnowledgeEventRow.conversation_id == conversation_id)
+                .values(conversation_id=None)
+            )
+            await session.execute(
+                delete(TicketRow).where(TicketRow.conversation_id == conversation_id)
+            )
+            await session.execute(
+                delete(ConversationRow).where(ConversationRow.id == conversation_id)
+            )
+            return count
+
+    async def _erase_content(
+        self, session: AsyncSession, conversation_id: str, now: dt.datetime
+    ) -> int:
+        """Messages, undelivered outbox rows, case personal data, typed queries: gone."""
+        count = await session.scalar(
+            select(func.count())
+            .select_from(MessageRow)
+            .where(MessageRow.conversation_id == conversation_id)
+        )
+        await session.execute(delete(OutboxRow).where(OutboxRow.conversation_id == conversation_id))
+        await session.execute(
+            delete(MessageRow).where(MessageRow.conversation_id == conversation_id)
+        )
+        await session.execute(
+            update(CaseRow)
+            .where(CaseRow.conversation_id == conversation_id)
+            .values(fields={"erased": True}, decision_message=None, updated_at=now)
+        )
+        await session.execute(
+            update(KnowledgeEventRow)
+            .where(KnowledgeEventRow.conversation_id == conversation_id)
+            .values(query=None)
+        )
+        return int(count or 0)
 
     async def set_rating_ticket(self, conversation_id: str, ticket_id: str | None) -> None:
-        async with self._sessions.begin() as session:
-            await session.execute(
-                update(ConversationRow)
-                .where(ConversationRow.id == conversation_id)
-                .values(rating_ticket_id=ticket_id)
-            )
+        await self._set(conversation_id, rating_ticket_id=ticket_id)
 
     async def set_contact_email(self, conversation_id: str, email: str) -> None:
-        async with self._sessions.begin() as session:
-            await session.execute(
-                update(ConversationRow)
-                .where(ConversationRow.id == conversation_id)
-                .values(contact_email=email)
-            )
+        await self._set(conversation_id, contact_email=email)
 
     async def add_officer_message(
         self, conversation_id: str, officer_id: str, text: str, language: str | None
@@ -293,5 +418,5 @@ class SqlConversationStore:
             created_at=self._clock(),
         )
         async with self._sessions.begin() as session:
-            session.add(row)
+            await self._insert(session, conversation_id, [row], row.created_at)
         return to_message(row)

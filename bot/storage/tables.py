@@ -65,8 +65,13 @@ class ConversationRow(Base):
     # After an officer closes a ticket, the visitor's next "1".."5" rates it.
     rating_ticket_id: Mapped[str | None] = mapped_column(String(32))
     contact_email: Mapped[str | None] = mapped_column(String(254))
+    # Erased here but not yet in Rasa's tracker (Rasa was down): the retention job retries.
+    tracker_erasure_due: Mapped[bool] = mapped_column(Boolean, default=False)
 
-    __table_args__ = (Index("ix_conversations_visitor", "channel", "visitor_ref"),)
+    __table_args__ = (
+        Index("ix_conversations_visitor", "channel", "visitor_ref"),
+        Index("ix_conversations_updated_at", "updated_at"),
+    )
 
 
 class MessageRow(Base):
@@ -89,6 +94,35 @@ class MessageRow(Base):
     __table_args__ = (
         UniqueConstraint("conversation_id", "client_message_id", name="uq_messages_client_id"),
     )
+
+
+class OutboxRow(Base):
+    """A message waiting for (or done with) delivery on a push channel (Telegram).
+
+    Written in the transaction that stores the message; the worker leases rows with
+    ``locked_until`` so two gateway replicas never send the same row at once.
+    """
+
+    __tablename__ = "outbox"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    message_id: Mapped[int] = mapped_column(
+        ForeignKey("messages.id", ondelete="CASCADE"), unique=True
+    )
+    conversation_id: Mapped[str] = mapped_column(
+        ForeignKey("conversations.id", ondelete="CASCADE"), index=True
+    )
+    channel: Mapped[str] = mapped_column(String(16))
+    status: Mapped[str] = mapped_column(String(8), default="pending")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    parts_sent: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    locked_until: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    last_error: Mapped[str | None] = mapped_column(String(64))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    sent_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+
+    __table_args__ = (Index("ix_outbox_due", "status", "next_attempt_at"),)
 
 
 class TicketRow(Base):

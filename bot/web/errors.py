@@ -21,17 +21,34 @@ class ApiError(Exception):
     """An error with an HTTP status, a stable machine code and a human message."""
 
     def __init__(
-        self, status: int, code: str, message: str, headers: dict[str, str] | None = None
+        self,
+        status: int,
+        code: str,
+        message: str,
+        headers: dict[str, str] | None = None,
+        extra: dict[str, Any] | None = None,
     ) -> None:
         super().__init__(message)
         self.status = status
         self.code = code
         self.message = message
         self.headers = headers or {}
+        self.extra = extra or {}
 
 
-def error_body(code: str, message: str) -> dict[str, Any]:
-    return {"error": {"code": code, "message": message}}
+def error_body(code: str, message: str, **extra: Any) -> dict[str, Any]:
+    return {"error": {"code": code, "message": message, **extra}}
+
+
+def rate_limited(retry_after: int, localized: str) -> ApiError:
+    """429 with Retry-After; ``localized`` is the "slow down" a widget can show as it is."""
+    return ApiError(
+        429,
+        "rate_limited",
+        f"too many requests; try again in {retry_after} s",
+        headers={"Retry-After": str(retry_after)},
+        extra={"retry_after": retry_after, "localized": localized},
+    )
 
 
 def _describe(errors: list[Any]) -> str:
@@ -50,7 +67,9 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(ApiError)
     async def _api_error(_: Request, exc: ApiError) -> JSONResponse:
         return JSONResponse(
-            error_body(exc.code, exc.message), status_code=exc.status, headers=exc.headers
+            error_body(exc.code, exc.message, **exc.extra),
+            status_code=exc.status,
+            headers=exc.headers,
         )
 
     @app.exception_handler(RequestValidationError)

@@ -1,29 +1,45 @@
 """The Telegram channel: python-telegram-bot in the gateway's event loop.
 
 Long polling by default; webhook mode when ``TELEGRAM_WEBHOOK_URL`` is set (the gateway's
-``/telegram/webhook`` route checks Telegram's secret-token header). ``AIORateLimiter`` keeps
-sends within Telegram's limits. Updates are idempotent by ``update_id``: a repeated update is
-answered from storage, never processed or sent twice.
+``/telegram/webhook`` route checks Telegram's secret-token header). Updates are idempotent by
+``update_id``: a repeated update is answered from storage, never processed or sent twice.
+
+Nothing is sent from a handler. Every reply is stored first and leaves through the outbox
+(:mod:`bot.core.outbox`), which calls :meth:`TelegramChannel.push`: a 429 or a network error
+delays a reply, it never loses it, and replies reach the visitor in the order they were stored.
+The one exception is the confirmation of ``/forget``, which has nowhere left to be stored.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hmac
 import json
 import logging
+from collections.abc import Callable
 
 from fastapi import Request
 from fastapi.responses import JSONResponse
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import Update
 from telegram.constants import ChatAction, ParseMode
-from telegram.error import TelegramError
+from telegram.error import (
+    BadRequest,
+    ChatMigrated,
+    Forbidden,
+    InvalidToken,
+    NetworkError,
+    RetryAfter,
+    TelegramError,
+)
 from telegram.ext import (
     AIORateLimiter,
     Application,
+    ApplicationHandlerStop,
     CallbackQueryHandler,
     CommandHandler,
     ContextTypes,
     MessageHandler,
+    TypeHandler,
     filters,
 )
 
@@ -31,7 +47,18 @@ from bot.channels.telegram.render import render_reply
 from bot.config import Settings
 from bot.core.i18n import Catalogue
 from bot.core.language import SUPPORTED, normalise
-from bot.core.models import Channel, Conversation, IncomingMessage, Mode, Reply, StoredMessage
+from bot.core.models import (
+    Button,
+    Channel,
+    Conversation,
+    IncomingMessage,
+    Mode,
+    Reply,
+    Sender,
+    StoredMessage,
+)
+from bot.core.ports import DeliveryRejectedError, DeliveryRetryError
+from bot.core.ratelimit import RateLimiter
 from bot.core.router import ConversationRouter, DuplicateInProgressError
 
 logger = logging.getLogger(__name__)
@@ -63,12 +90,28 @@ class TelegramChannel:
     """Owns the PTB ``Application``; built and started by ``bot/app.py``."""
 
     def __init__(
-        self, *, settings: Settings, router: ConversationRouter, catalogue: Catalogue
+        self,
+        *,
+        settings: Settings,
+        router: ConversationRouter,
+        catalogue: Catalogue,
+        limiter: RateLimiter,
+        wake: Callable[[], None],
     ) -> None:
+        """
+        Args:
+            settings: Token, API base URL, webhook settings, message size limit.
+            router: Where visitor messages go.
+            catalogue: The gateway's own messages.
+            limiter: The per-visitor rate limit (keyed by Telegram user).
+            wake: Tells the outbox worker that replies were stored.
+        """
         assert settings.telegram_token is not None
         self._settings = settings
         self._router = router
         self._t = catalogue
+        self._limiter = limiter
+        self._wake = wake
         builder = (
             Application.builder().token(settings.telegram_token).rate_limiter(AIORateLimiter())
         )
@@ -124,20 +167,47 @@ class TelegramChannel:
         await self.application.update_queue.put(update)
         return JSONResponse({"ok": True})
 
-    async def deliver(self, conversation: Conversation, message: StoredMessage) -> None:
-        """Send a message not caused by the visitor's last message (officer reply, notice)."""
+    async def push(
+        self, conversation: Conversation, message: StoredMessage, *, skip_parts: int = 0
+    ) -> None:
+        """Deliver one stored message (the outbox calls this); see :class:`PushSender`."""
         if conversation.chat_ref is None:
-            return
+            raise DeliveryRejectedError("no_chat")
         reply = Reply(message.text, buttons=message.buttons, sender=message.sender)
-        for text, markup in render_reply(reply):
-            await self.application.bot.send_message(
-                int(conversation.chat_ref), text, parse_mode=ParseMode.HTML, reply_markup=markup
-            )
+        parts = render_reply(reply)
+        sent = skip_parts
+        for text, markup in parts[skip_parts:]:
+            try:
+                await self.application.bot.send_message(
+                    int(conversation.chat_ref),
+                    text,
+                    parse_mode=ParseMode.HTML,
+                    reply_markup=markup,
+                )
+            except RetryAfter as exc:
+                after = exc.retry_after
+                seconds = after.total_seconds() if hasattr(after, "total_seconds") else after
+                raise DeliveryRetryError(
+                    "telegram_429", after=float(seconds), parts_sent=sent
+                ) from exc
+            except (Forbidden, ChatMigrated) as exc:
+                raise DeliveryRejectedError(f"telegram_{type(exc).__name__.lower()}") from exc
+            except BadRequest as exc:
+                raise DeliveryRejectedError("telegram_bad_request") from exc
+            except (NetworkError, InvalidToken) as exc:
+                # NetworkError covers timeouts and Telegram's 5xx answers.
+                raise DeliveryRetryError(
+                    f"telegram_{type(exc).__name__.lower()}", parts_sent=sent
+                ) from exc
+            sent += 1
 
     # --- handlers ----------------------------------------------------------------------
 
     def _register(self) -> None:
         app = self.application
+        # Group -2 runs before every other group (the officers group uses -1) and can stop the
+        # update there.
+        app.add_handler(TypeHandler(Update, self._throttle), group=-2)
         # Visitors talk to the bot privately; group chats (the officers' group) are not visitors.
         private = filters.ChatType.PRIVATE
         for name, handler in (
@@ -156,6 +226,27 @@ class TelegramChannel:
         app.add_handler(MessageHandler(text, self._text))
         app.add_handler(MessageHandler(filters.UpdateType.MESSAGE & MEDIA & private, self._media))
         app.add_error_handler(self._error)
+
+    async def _throttle(self, update: Update, context: Context) -> None:
+        """The per-visitor rate limit, for every kind of update from a private chat."""
+        chat, user = update.effective_chat, update.effective_user
+        if chat is None or user is None or chat.type != "private":
+            return
+        verdict = self._limiter.hit(str(user.id))
+        if verdict.allowed:
+            return
+        message = update.message
+        if message is not None and message.text and not message.text.startswith("/"):
+            # A text is stored all the same (nothing a visitor writes is lost), not processed.
+            limit = self._settings.max_message_chars
+            incoming = self._incoming(update, message.text[:limit], f"tg:{update.update_id}")
+            conversation, _ = await self._conversation(incoming)
+            await self._router.throttled(conversation, incoming, notify=verdict.first_refusal)
+            self._wake()
+        elif verdict.first_refusal:
+            conversation, _ = await self._conversation(self._incoming(update, "", ""))
+            await self._say(conversation, "slow_down")
+        raise ApplicationHandlerStop
 
     async def _text(self, update: Update, context: Context) -> None:
         message = update.effective_message
@@ -178,24 +269,19 @@ class TelegramChannel:
             return
         limit = self._settings.max_message_chars
         incoming = self._incoming(update, text[:limit], key)
-        conversation, created = await self._conversation(incoming)
-        if len(text) > limit:
-            await self._send(
-                chat.id,
-                [Reply(self._t.text("message_too_long", conversation.language, limit=limit))],
-            )
-            return
-        await chat.send_action(ChatAction.TYPING)
+        conversation, _ = await self._conversation(incoming)
         try:
-            result = await self._router.handle(conversation, incoming)
-        except DuplicateInProgressError:
-            return
-        if result.replayed:
-            return  # Telegram sent this update twice; the answer already went out.
-        replies = list(result.replies)
-        if created:
-            replies.insert(0, self._router.consent_notice(result.conversation))
-        await self._send(chat.id, replies)
+            if len(text) > limit:
+                message = self._t.text("message_too_long", conversation.language, limit=limit)
+                await self._router.say(conversation, [Reply(message, sender=Sender.SYSTEM)])
+                return
+            await self._typing(chat.id)
+            try:
+                await self._router.handle(conversation, incoming)
+            except DuplicateInProgressError:
+                return
+        finally:
+            self._wake()
 
     async def _media(self, update: Update, context: Context) -> None:
         chat = update.effective_chat
@@ -203,49 +289,42 @@ class TelegramChannel:
             return
         incoming = self._incoming(update, "", f"tg:{update.update_id}")
         conversation, _ = await self._conversation(incoming)
-        lang = conversation.language
         if conversation.mode is Mode.HUMAN:
             kind = _media_kind(update)
-            await self._router.handle(
-                conversation,
-                IncomingMessage(**{**incoming.__dict__, "text": f"[{kind} sent on Telegram]"}),
-            )
-            await self._send(chat.id, [Reply(self._t.text("media_forwarded", lang))])
+            with contextlib.suppress(DuplicateInProgressError):
+                await self._router.handle(
+                    conversation,
+                    IncomingMessage(**{**incoming.__dict__, "text": f"[{kind} sent on Telegram]"}),
+                )
+            await self._say(conversation, "media_forwarded")
         else:
-            await self._send(chat.id, [Reply(self._t.text("unsupported_media", lang))])
+            await self._say(conversation, "unsupported_media")
 
     async def _start(self, update: Update, context: Context) -> None:
         chat = update.effective_chat
         if chat is None:
             return
         incoming = self._incoming(update, "", f"tg:{update.update_id}")
-        conversation, _ = await self._conversation(incoming)
-        await self._send(
-            chat.id,
-            [
-                self._router.consent_notice(conversation),
-                Reply(self._t.text("choose_language", conversation.language)),
-            ],
-            markup=self._language_keyboard(),
-        )
+        conversation, created = await self._conversation(incoming)
+        replies = [] if created else [self._router.consent_notice(conversation)]
+        replies.append(self._language_choice(conversation.language))
+        await self._router.say(conversation, replies)
+        self._wake()
 
     async def _help(self, update: Update, context: Context) -> None:
         chat = update.effective_chat
         if chat is None:
             return
         conversation, _ = await self._conversation(self._incoming(update, "", ""))
-        await self._send(chat.id, [Reply(self._t.text("help", conversation.language))])
+        await self._say(conversation, "help")
 
     async def _language(self, update: Update, context: Context) -> None:
         chat = update.effective_chat
         if chat is None:
             return
         conversation, _ = await self._conversation(self._incoming(update, "", ""))
-        await self._send(
-            chat.id,
-            [Reply(self._t.text("choose_language", conversation.language))],
-            markup=self._language_keyboard(),
-        )
+        await self._router.say(conversation, [self._language_choice(conversation.language)])
+        self._wake()
 
     async def _choose_language(self, update: Update, context: Context) -> None:
         query = update.callback_query
@@ -258,15 +337,15 @@ class TelegramChannel:
             return
         conversation, _ = await self._conversation(self._incoming(update, "", ""))
         conversation = await self._router.set_language(conversation, language)
-        await self._send(chat.id, [Reply(self._t.text("language_set", language))])
+        await self._say(conversation, "language_set")
 
     async def _human(self, update: Update, context: Context) -> None:
         chat = update.effective_chat
         if chat is None:
             return
         conversation, _ = await self._conversation(self._incoming(update, "", ""))
-        result = await self._router.request_officer(conversation, reason="requested")
-        await self._send(chat.id, list(result.replies))
+        await self._router.request_officer(conversation, reason="requested")
+        self._wake()
 
     async def _status(self, update: Update, context: Context) -> None:
         chat = update.effective_chat
@@ -275,10 +354,11 @@ class TelegramChannel:
         conversation, _ = await self._conversation(self._incoming(update, "", ""))
         lang = conversation.language
         if not context.args:
-            await self._send(chat.id, [Reply(self._t.text("status_usage", lang))])
+            await self._say(conversation, "status_usage")
             return
         text = await self._router.case_status_text(context.args[0][:16], lang)
-        await self._send(chat.id, [Reply(text)])
+        await self._router.say(conversation, [Reply(text, sender=Sender.SYSTEM)])
+        self._wake()
 
     async def _forget(self, update: Update, context: Context) -> None:
         chat = update.effective_chat
@@ -287,15 +367,13 @@ class TelegramChannel:
         conversation, _ = await self._conversation(self._incoming(update, "", ""))
         lang = conversation.language
         await self._router.forget(conversation)
-        await self._send(chat.id, [Reply(self._t.text("forgotten", lang))])
+        # Sent directly: the conversation (and with it the outbox) is gone.
+        await self._send_now(chat.id, self._t.text("forgotten", lang))
 
     async def _error(self, update: object, context: Context) -> None:
         logger.error("telegram handler failed", exc_info=context.error)
         if isinstance(update, Update) and update.effective_chat is not None:
-            try:
-                await update.effective_chat.send_message(self._t.text("unavailable", "en"))
-            except TelegramError:
-                logger.warning("could not tell the visitor about the failure")
+            await self._send_now(update.effective_chat.id, self._t.text("unavailable", "en"))
 
     # --- helpers -----------------------------------------------------------------------
 
@@ -314,31 +392,27 @@ class TelegramChannel:
     async def _conversation(self, incoming: IncomingMessage) -> tuple[Conversation, bool]:
         return await self._router.conversation_for_chat(incoming)
 
-    def _language_keyboard(self) -> InlineKeyboardMarkup:
-        buttons = [
-            InlineKeyboardButton(LANGUAGE_NAMES[code], callback_data=f"lang:{code}")
-            for code in SUPPORTED
-        ]
-        return InlineKeyboardMarkup([buttons[i : i + 2] for i in range(0, len(buttons), 2)])
+    def _language_choice(self, lang: str) -> Reply:
+        buttons = tuple(Button(LANGUAGE_NAMES[code], f"lang:{code}") for code in SUPPORTED)
+        return Reply(self._t.text("choose_language", lang), buttons=buttons, sender=Sender.SYSTEM)
 
-    async def _send(
-        self,
-        chat_id: int,
-        replies: list[Reply],
-        markup: InlineKeyboardMarkup | None = None,
-    ) -> None:
-        bot = self.application.bot
-        for index, reply in enumerate(replies):
-            parts = render_reply(reply)
-            for part_index, (text, reply_markup) in enumerate(parts):
-                last = index == len(replies) - 1 and part_index == len(parts) - 1
-                await bot.send_message(
-                    chat_id,
-                    text,
-                    parse_mode=ParseMode.HTML,
-                    reply_markup=markup if (last and markup is not None) else reply_markup,
-                    link_preview_options=None,
-                )
+    async def _say(self, conversation: Conversation, key: str) -> None:
+        text = self._t.text(key, conversation.language)
+        await self._router.say(conversation, [Reply(text, sender=Sender.SYSTEM)])
+        self._wake()
+
+    async def _typing(self, chat_id: int) -> None:
+        """A courtesy: its failure must not stop the message from being processed."""
+        try:
+            await self.application.bot.send_chat_action(chat_id, ChatAction.TYPING)
+        except TelegramError as exc:
+            logger.info("typing indicator not sent: %s", type(exc).__name__)
+
+    async def _send_now(self, chat_id: int, text: str) -> None:
+        try:
+            await self.application.bot.send_message(chat_id, text)
+        except TelegramError as exc:
+            logger.warning("direct message not sent: %s", type(exc).__name__)
 
 
 def _media_kind(update: Update) -> str:

@@ -50,9 +50,16 @@ def split_text(text: str, limit: int) -> list[str]:
 
 
 def _keyboard(reply: Reply) -> InlineKeyboardMarkup | None:
-    rows = [
-        [InlineKeyboardButton(b.title[:64], callback_data=b.payload)]
+    buttons = [
+        InlineKeyboardButton(b.title[:64], callback_data=b.payload)
         for b in reply.buttons
         if 0 < len(b.payload.encode()) <= MAX_CALLBACK_BYTES
     ]
-    return InlineKeyboardMarkup(rows) if rows else None
+    if not buttons:
+        return None
+    # Many short choices (languages, ratings) sit side by side; sentences get a row each.
+    per_row = 2 if len(buttons) > 4 and all(len(b.text) <= 16 for b in buttons) else 1
+    if len(buttons) == 5 and all(len(b.text) <= 2 for b in buttons):
+        per_row = 5  # a 1-5 rating fits on one row
+    rows = [buttons[i : i + per_row] for i in range(0, len(buttons), per_row)]
+    return InlineKeyboardMarkup(rows)

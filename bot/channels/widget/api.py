@@ -18,6 +18,8 @@ from bot.channels.widget.schemas import (
     MessageResult,
     Transcript,
 )
+from bot.core.i18n import Catalogue
+from bot.core.language import normalise
 from bot.core.models import (
     Channel,
     Conversation,
@@ -27,9 +29,10 @@ from bot.core.models import (
     StoredMessage,
 )
 from bot.core.ports import ConversationStore
+from bot.core.ratelimit import Limits, RateLimiter
 from bot.core.router import ConversationRouter, DuplicateInProgressError
 from bot.core.serialize import reply_to_json
-from bot.web.errors import ApiError
+from bot.web.errors import ApiError, rate_limited
 
 logger = logging.getLogger(__name__)
 
@@ -50,6 +53,20 @@ class WebServices:
     router: ConversationRouter
     conversations: ConversationStore
     hub: ConversationHub
+    limits: Limits
+    catalogue: Catalogue
+
+    def throttle(self, limiter: RateLimiter, key: str, language: str | None = None) -> None:
+        """Raise 429 when ``key`` is over ``limiter``'s rate."""
+        verdict = limiter.hit(key)
+        if not verdict.allowed:
+            lang = normalise(language or "") or "en"
+            raise rate_limited(verdict.retry_after, self.catalogue.text("slow_down", lang))
+
+
+def client_address(request: Request) -> str:
+    """The caller's address (uvicorn resolves X-Forwarded-For from FORWARDED_ALLOW_IPS)."""
+    return request.client.host if request.client else "unknown"
 
 
 def services(request: Request) -> WebServices:
@@ -124,8 +141,18 @@ def transcript_message(message: StoredMessage) -> dict[str, Any]:
     }
 
 
-async def submit(web: WebServices, body: MessageIn, authorization: str | None) -> dict[str, Any]:
-    """Shared by the REST endpoint and the WebSocket: one visitor message, its result."""
+async def submit(
+    web: WebServices, body: MessageIn, authorization: str | None, address: str
+) -> dict[str, Any]:
+    """Shared by the REST endpoint and the WebSocket: one visitor message, its result.
+
+    A message over a rate limit is refused with 429 before it is stored: the widget keeps it
+    and sends it again after ``Retry-After`` with the same ``client_message_id``.
+    """
+    lang = body.language or body.locale
+    web.throttle(web.limits.address, address, lang)
+    if body.conversation_id is not None:
+        web.throttle(web.limits.visitor, f"web:{body.conversation_id}", lang)
     incoming = IncomingMessage(
         channel=Channel.WEB,
         visitor_ref=f"web:{secrets.token_hex(8)}",
@@ -174,7 +201,9 @@ async def post_message(
     ``Authorization: Bearer <token>``. A repeated ``client_message_id`` returns the stored
     result instead of processing the message again.
     """
-    return JSONResponse(await submit(services(request), body, authorization))
+    return JSONResponse(
+        await submit(services(request), body, authorization, client_address(request))
+    )
 
 
 @api.get(
@@ -192,6 +221,7 @@ async def get_messages(
 ) -> JSONResponse:
     """Messages with an id greater than ``after`` (use the returned ``cursor`` next time)."""
     web = services(request)
+    web.throttle(web.limits.address, client_address(request))
     conversation, _ = await authorised_conversation(web, conversation_id, authorization)
     messages = await web.conversations.messages_after(conversation.id, after, limit)
     return JSONResponse(
@@ -218,6 +248,7 @@ async def delete_conversation(
 ) -> JSONResponse:
     """Deletes the messages, the personal data of requests and the dialogue's tracker."""
     web = services(request)
+    web.throttle(web.limits.address, client_address(request))
     conversation, _ = await authorised_conversation(web, conversation_id, authorization)
     erased = await web.router.forget(conversation)
     logger.info("conversation %s erased by the visitor", conversation.id)

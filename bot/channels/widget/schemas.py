@@ -105,6 +105,10 @@ class Erased(BaseModel):
 class ErrorDetail(BaseModel):
     code: str
     message: str
+    retry_after: int | None = Field(default=None, description="with 429: seconds to wait")
+    localized: str | None = Field(
+        default=None, description="with 429: a 'slow down' in the visitor's language"
+    )
 
 
 class ErrorOut(BaseModel):

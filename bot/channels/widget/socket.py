@@ -8,10 +8,14 @@ Protocol (JSON text frames):
 * server -> client: ``{"type": "ready"}``, ``{"type": "typing"}``,
   ``{"type": "result", "client_message_id": ..., "result": <MessageResult>}``,
   ``{"type": "message", "message": <TranscriptMessage>}`` for messages not caused by the visitor
-  (officer replies, notifications), ``{"type": "error", "code": ..., "message": ...}``.
+  (officer replies, notifications), ``{"type": "error", "code": ..., "message": ...,
+  "client_message_id"?: ...}``; a ``rate_limited`` error also carries ``retry_after`` (seconds)
+  and ``localized`` (a "slow down" in the visitor's language). The message was not stored:
+  send it again after ``retry_after``.
 
 The token travels in the first frame rather than the URL so it does not end up in access logs.
-A bad frame gets an error frame, never a dropped connection; a bad token closes with 4401.
+A bad frame gets an error frame, never a dropped connection; a bad token closes with 4401, too
+many connections from one address with 4429.
 """
 
 from __future__ import annotations
@@ -44,6 +48,10 @@ async def widget_socket(websocket: WebSocket) -> None:
     if origin is not None and origin not in allowed:
         await websocket.close(code=4403)
         return
+    address = websocket.client.host if websocket.client else "unknown"
+    if not web.limits.address.hit(address).allowed:
+        await websocket.close(code=4429)  # the widget falls back to HTTP, which says how long
+        return
     await websocket.accept()
     try:
         hello = await asyncio.wait_for(_read(websocket), HELLO_TIMEOUT)
@@ -71,7 +79,7 @@ async def widget_socket(websocket: WebSocket) -> None:
                     {"type": "error", "code": "bad_frame", "message": str(exc)}
                 )
                 continue
-            await _handle(websocket, web, conversation_id, token, frame)
+            await _handle(websocket, web, conversation_id, token, frame, address)
     except WebSocketDisconnect:
         pass
     finally:
@@ -82,7 +90,12 @@ async def widget_socket(websocket: WebSocket) -> None:
 
 
 async def _handle(
-    websocket: WebSocket, web: WebServices, conversation_id: str, token: str, frame: dict[str, Any]
+    websocket: WebSocket,
+    web: WebServices,
+    conversation_id: str,
+    token: str,
+    frame: dict[str, Any],
+    address: str,
 ) -> None:
     if frame.get("type") == "ping":
         await websocket.send_json({"type": "pong"})
@@ -100,11 +113,19 @@ async def _handle(
         message = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors()[:3])
         await websocket.send_json({"type": "error", "code": "invalid_request", "message": message})
         return
-    await websocket.send_json({"type": "typing"})
     try:
-        result = await submit(web, body, f"Bearer {token}")
+        await websocket.send_json({"type": "typing"})
+        result = await submit(web, body, f"Bearer {token}", address)
     except ApiError as exc:
-        await websocket.send_json({"type": "error", "code": exc.code, "message": exc.message})
+        await websocket.send_json(
+            {
+                "type": "error",
+                "code": exc.code,
+                "message": exc.message,
+                "client_message_id": body.client_message_id,
+                **exc.extra,
+            }
+        )
         return
     await websocket.send_json(
         {"type": "result", "client_message_id": body.client_message_id, "result": result}

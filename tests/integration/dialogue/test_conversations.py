@@ -194,3 +194,29 @@ def test_action_server_refuses_calls_without_the_token(dialogue: DialogueStack) 
     wrong = httpx.post(f"{dialogue.actions_url}/webhook?token=nope", json=body)
     assert wrong.status_code == 401
     assert httpx.get(f"{dialogue.actions_url}/health").status_code == 200
+
+
+def test_erasure_deletes_the_tracker_events_from_rasas_database(dialogue: DialogueStack) -> None:
+    """What the gateway's /forget and retention job rely on (the stock SQL store keeps them)."""
+    import sqlite3
+
+    sender = _sender()
+    dialogue.say(sender, "My passport number is B1234567, is Long An a province?", language="en")
+    tracker_db = dialogue.workdir / "tracker.db"
+
+    def stored(sender_id: str) -> list[str]:
+        with sqlite3.connect(tracker_db) as db:
+            rows = db.execute("SELECT data FROM events WHERE sender_id = ?", (sender_id,))
+            return [str(r[0]) for r in rows]
+
+    assert any("B1234567" in data for data in stored(sender))
+    erased = httpx.put(
+        f"{dialogue.rasa_url}/conversations/{sender}/tracker/events",
+        params={"token": dialogue.rasa_token},
+        json=[],
+        timeout=30,
+    )
+    assert erased.status_code == 200
+    assert stored(sender) == []
+    # The conversation can start again from nothing.
+    assert dialogue.say(sender, "xin chào", language="vi")

@@ -94,7 +94,8 @@ def test_edited_messages_are_ignored_and_media_gets_a_polite_reply(
             )
         }
     )
-    [reply] = standin.wait_sent(1)
+    consent, reply = standin.wait_sent(2)
+    assert "/forget" in consent.text  # first contact, even by photo, starts with the notice
     assert "only read text" in reply.text
     assert dialogue.calls == []
 

@@ -283,7 +283,13 @@
     return fetch(server + path, { method: method, headers: headers,
       body: body ? JSON.stringify(body) : undefined }).then(function (r) {
       return r.json().catch(function () { return {}; }).then(function (data) {
-        if (!r.ok) { var err = new Error((data.error && data.error.message) || r.status); err.status = r.status; throw err; }
+        if (!r.ok) {
+          var err = new Error((data.error && data.error.message) || r.status);
+          err.status = r.status;
+          err.retryAfter = (data.error && data.error.retry_after) || Number(r.headers.get("Retry-After")) || 5;
+          err.localized = data.error && data.error.localized;
+          throw err;
+        }
         return data;
       });
     });
@@ -321,6 +327,11 @@
       else if (frame.type === "typing") { typing.textContent = t("typing"); }
       else if (frame.type === "result") { typing.textContent = ""; onResult(frame.result); }
       else if (frame.type === "message") { catchUp(); }
+      else if (frame.type === "error" && frame.code === "rate_limited" && pending[frame.client_message_id]) {
+        // Not stored: the same message goes again once the limit allows it.
+        typing.textContent = "";
+        slowDown(frame.localized, frame.retry_after, pending[frame.client_message_id].body);
+      }
       else if (frame.type === "error") { typing.textContent = ""; markFailed(); }
     };
     socket.onclose = function (event) {
@@ -347,6 +358,19 @@
     catchUp().then(function () { if (firstTime) { connect(); } });
   }
 
+  function slowDown(text, seconds, body) {
+    status.textContent = text || t("failed");
+    setTimeout(function () {
+      status.textContent = "";
+      if (!pending[body.client_message_id]) { return; }
+      if (socketReady && socket) {
+        socket.send(JSON.stringify(Object.assign({ type: "message" }, body)));
+      } else {
+        postWithRetry(body, 0);
+      }
+    }, Math.max(1, seconds || 5) * 1000);
+  }
+
   function markFailed() {
     Object.keys(pending).forEach(function (id) {
       var p = pending[id];
@@ -365,8 +389,8 @@
     });
     log.appendChild(node);
     log.scrollTop = log.scrollHeight;
-    pending[id] = { text: text, node: node };
     var body = { text: text, client_message_id: id, locale: pageLang };
+    pending[id] = { text: text, node: node, body: body };
     if (state.language) { body.language = state.language; }
     if (Intl && Intl.DateTimeFormat) {
       try { body.timezone = Intl.DateTimeFormat().resolvedOptions().timeZone; } catch (e) { /* older browsers */ }
@@ -376,12 +400,12 @@
       socket.send(JSON.stringify(frame));
       return;
     }
-    if (state.conversation_id) { body.conversation_id = state.conversation_id; }
     typing.textContent = t("typing");
     postWithRetry(body, 0);
   }
 
   function postWithRetry(body, attempt) {
+    if (state.conversation_id) { body.conversation_id = state.conversation_id; }
     api("POST", "/api/v1/messages", body).then(function (result) {
       typing.textContent = "";
       onResult(result);
@@ -392,6 +416,7 @@
         return;
       }
       typing.textContent = "";
+      if (err.status === 429) { slowDown(err.localized, err.retryAfter, body); return; }
       if (err.status === 401) { forgetLocally(); }
       markFailed();
     });
@@ -448,6 +473,12 @@
   input.addEventListener("keydown", function (e) {
     if (e.key === "Enter" && !e.shiftKey) { e.preventDefault(); form.requestSubmit(); }
   });
+
+  // Officer replies reach an open socket at once; this catches what a socket on another
+  // gateway replica, or a dropped frame, would have brought.
+  setInterval(function () {
+    if (state.conversation_id && !panel.hidden && !document.hidden) { catchUp(); }
+  }, 20000);
 
   applyLanguage();
   if (state.conversation_id) {

@@ -46,21 +46,22 @@ class RetentionJob:
 
     async def run(self) -> RetentionReport:
         cutoff = self._clock() - dt.timedelta(days=self._days)
-        conversations = messages = trackers = postponed = 0
+        conversations = messages = trackers = 0
+        unreachable: set[str] = set()
         for conversation_id in await self._conversations.trackers_to_erase():
             if await self._erase_tracker(conversation_id):
                 await self._conversations.tracker_erased(conversation_id)
                 trackers += 1
             else:
-                postponed += 1
+                unreachable.add(conversation_id)
         for conversation_id in await self._conversations.inactive_since(cutoff):
             # The tracker first: once the conversation row is gone nothing would remind us.
-            if not await self._erase_tracker(conversation_id):
-                postponed += 1
+            if conversation_id in unreachable or not await self._erase_tracker(conversation_id):
+                unreachable.add(conversation_id)
                 continue
             messages += await self._conversations.purge(conversation_id)
             conversations += 1
-        report = RetentionReport(conversations, messages, trackers, postponed)
+        report = RetentionReport(conversations, messages, trackers, len(unreachable))
         if conversations or trackers:
             await self._audit.record(
                 None,

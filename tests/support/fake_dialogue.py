@@ -31,6 +31,8 @@ class FakeDialogue:
         return self.script(text, language)
 
     async def forget(self, conversation_id: str) -> None:
+        if self.down:
+            raise DialogueUnavailableError("scripted outage")
         self.forgotten.append(conversation_id)
 
     async def ready(self) -> bool:

@@ -3,11 +3,13 @@
 It is a real HTTP server (uvicorn on loopback, in its own thread) that python-telegram-bot talks
 to through ``base_url``. It implements what the visitor desk uses: getMe, getUpdates (long poll),
 sendMessage, editMessageText, answerCallbackQuery, sendChatAction, setWebhook, deleteWebhook.
-Tests push updates in and read what the bot sent; ``fail_next`` injects 429 / 500 answers.
+Tests push updates in and read what the bot sent; ``fail_next`` injects 429 / 500 answers and
+timeouts.
 """
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import json
 import socket
@@ -62,7 +64,7 @@ class BotApiStandIn:
     updates: list[dict[str, Any]] = field(default_factory=list)
     sent: list[Sent] = field(default_factory=list)
     calls: list[str] = field(default_factory=list)
-    failures: list[tuple[int, dict[str, Any]]] = field(default_factory=list)
+    failures: list[tuple[int, dict[str, Any], float]] = field(default_factory=list)
     webhook: dict[str, Any] = field(default_factory=dict)
     _cond: threading.Condition = field(default_factory=threading.Condition)
     _ids: Any = field(default_factory=lambda: itertools.count(1000))
@@ -177,12 +179,24 @@ class BotApiStandIn:
         with self._cond:
             return [s for s in self.sent if s.method == "sendMessage" and s.chat_id == chat_id]
 
-    def fail_next(self, status: int, *, retry_after: int | None = None, times: int = 1) -> None:
+    def fail_next(
+        self,
+        status: int,
+        *,
+        retry_after: int | None = None,
+        times: int = 1,
+        stall: float = 0.0,
+    ) -> None:
+        """The next ``times`` calls (getUpdates excepted) fail with ``status``.
+
+        ``stall`` holds the answer back that many seconds first: longer than the client's
+        timeout, the call times out on the bot's side and the message is not delivered.
+        """
         body: dict[str, Any] = {"ok": False, "error_code": status, "description": "injected"}
         if retry_after is not None:
             body["parameters"] = {"retry_after": retry_after}
         with self._cond:
-            self.failures.extend([(status, body)] * times)
+            self.failures.extend([(status, body, stall)] * times)
 
     # --- Bot API side ----------------------------------------------------------------
 
@@ -193,11 +207,16 @@ class BotApiStandIn:
             )
         method = request.path_params["method"]
         params = await _params(request)
+        failure = None
         with self._cond:
             self.calls.append(method)
             if method != "getUpdates" and self.failures:
-                status, body = self.failures.pop(0)
-                return JSONResponse(body, status_code=status)
+                failure = self.failures.pop(0)
+        if failure is not None:
+            status, body, stall = failure
+            if stall:
+                await asyncio.sleep(stall)
+            return JSONResponse(body, status_code=status)
         handler: Callable[[dict[str, Any]], Any] | None = getattr(self, f"_api_{method}", None)
         if handler is None:
             return JSONResponse({"ok": False, "error_code": 404, "description": "Not Found"}, 404)
@@ -216,8 +235,6 @@ class BotApiStandIn:
         return True
 
     async def _api_getUpdates(self, params: dict[str, Any]) -> list[dict[str, Any]]:
-        import asyncio
-
         offset = int(params.get("offset") or 0)
         timeout = min(float(params.get("timeout") or 0), 2.0)
         deadline = time.monotonic() + timeout

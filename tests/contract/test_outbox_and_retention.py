@@ -77,7 +77,9 @@ async def test_a_conversation_is_delivered_in_order_and_a_retry_holds_back_the_r
     assert head.message.text == "consent"
     # Leased: a second worker gets nothing from this conversation meanwhile.
     assert await outbox.claim(T0, LEASE, 10) == []
-    await outbox.retry(head.id, at=T0 + dt.timedelta(seconds=30), reason="telegram_429", parts_sent=1)
+    await outbox.retry(
+        head.id, at=T0 + dt.timedelta(seconds=30), reason="telegram_429", parts_sent=1
+    )
     # Not due yet, and "second" must not overtake it.
     assert await outbox.claim(T0 + dt.timedelta(seconds=10), LEASE, 10) == []
     [again] = await outbox.claim(T0 + dt.timedelta(seconds=30), LEASE, 10)
@@ -133,7 +135,7 @@ async def test_retention_finds_idle_conversations_and_purges_them_whole(
     sessions: Sessions,
 ) -> None:
     clock = Clock()
-    store, outbox = SqlConversationStore(sessions, clock), SqlOutbox(sessions)
+    store = SqlConversationStore(sessions, clock)
     cases = SqlCaseStore(sessions, clock)
     old = await _telegram(store, "1")
     case = await cases.create(

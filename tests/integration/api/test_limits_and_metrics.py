@@ -23,7 +23,9 @@ def limited(tmp_path: Path) -> Iterator[TestClient]:
         address_rate=Rate(per_minute=0.5, burst=40),
         metrics_token="scrape-me",
     )
-    with TestClient(create_app(settings, dialogue=FakeDialogue()), base_url="http://desk.test") as c:
+    with TestClient(
+        create_app(settings, dialogue=FakeDialogue()), base_url="http://desk.test"
+    ) as c:
         yield c
 
 
@@ -66,8 +68,7 @@ def test_a_flooding_visitor_gets_429_with_retry_after_in_their_language(
 def test_one_address_serves_many_visitors_until_its_own_limit(limited: TestClient) -> None:
     # Forty visitors behind one hotel address each start a conversation: all served.
     statuses = [
-        limited.post("/api/v1/messages", json={"text": f"hello {i}"}).status_code
-        for i in range(40)
+        limited.post("/api/v1/messages", json={"text": f"hello {i}"}).status_code for i in range(40)
     ]
     assert statuses == [200] * 40
     over = limited.post("/api/v1/messages", json={"text": "one too many"})

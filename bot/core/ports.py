@@ -229,6 +229,13 @@ class TicketStore(Protocol):
         self, ticket_id: str, now: dt.datetime, group_message_id: int | None = None
     ) -> None: ...
 
+    async def take_announcement(
+        self, ticket_id: str, older_than: dt.datetime, now: dt.datetime
+    ) -> bool:
+        """Atomically mark a due WAITING ticket as announced now; False if another gateway
+        replica did it first (or it is no longer due)."""
+        ...
+
     async def due_for_announcement(self, older_than: dt.datetime) -> list[Ticket]:
         """WAITING tickets last announced before ``older_than``."""
         ...

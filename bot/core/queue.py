@@ -178,7 +178,11 @@ class QueueService:
         """Announce unclaimed tickets again and release claims nobody answered."""
         now = self._clock()
         announced = released = 0
-        for ticket in await self._tickets.due_for_announcement(now - self._timers.reannounce):
+        due = now - self._timers.reannounce
+        for ticket in await self._tickets.due_for_announcement(due):
+            # Several gateway replicas sweep the same queue: one of them announces.
+            if not await self._tickets.take_announcement(ticket.id, due, now):
+                continue
             await self._notifier.ticket_opened(ticket)
             await self._tickets.mark_announced(ticket.id, now)
             announced += 1

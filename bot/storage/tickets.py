@@ -183,6 +183,21 @@ class SqlTicketStore:
                 update(TicketRow).where(TicketRow.id == ticket_id).values(**values)
             )
 
+    async def take_announcement(
+        self, ticket_id: str, older_than: dt.datetime, now: dt.datetime
+    ) -> bool:
+        async with self._sessions.begin() as session:
+            result = await session.execute(
+                update(TicketRow)
+                .where(
+                    TicketRow.id == ticket_id,
+                    TicketRow.status == TicketStatus.WAITING.value,
+                    or_(TicketRow.announced_at.is_(None), TicketRow.announced_at < older_than),
+                )
+                .values(announced_at=now)
+            )
+            return bool(result.rowcount == 1)  # type: ignore[attr-defined]
+
     async def due_for_announcement(self, older_than: dt.datetime) -> list[Ticket]:
         async with self._sessions() as session:
             rows = await session.scalars(

@@ -122,3 +122,19 @@ async def test_waits_are_averaged_only_with_enough_history(sessions: Sessions) -
         if n == 1:
             assert await tickets.average_wait_seconds(T0) is None
     assert await tickets.average_wait_seconds(T0) == pytest.approx(240.0)
+
+
+async def test_of_several_sweeping_replicas_one_announces(sessions: Sessions) -> None:
+    tickets = SqlTicketStore(sessions)
+    waiting = await open_ticket(sessions, T0, ref="w")
+    due = T0 + dt.timedelta(minutes=10)
+    won = await asyncio.gather(
+        *(tickets.take_announcement(waiting, due, due + dt.timedelta(seconds=1)) for _ in range(4))
+    )
+    assert sorted(won) == [False, False, False, True]
+    assert await tickets.due_for_announcement(due) == []
+    # Ten minutes later it is due again, once.
+    later = due + dt.timedelta(minutes=10, seconds=2)
+    assert await tickets.take_announcement(waiting, later, later)
+    await tickets.claim(waiting, "a", later)
+    assert not await tickets.take_announcement(waiting, later + dt.timedelta(hours=1), later)

@@ -99,7 +99,16 @@
     app.append(header, el("main", { id: "main" }));
     connectEvents();
     if (timer) { clearInterval(timer); }
-    timer = setInterval(function () { if (view === "queue") { loadQueue(false); } }, 30000);
+    // Live events come from the gateway process this console is connected to; with several
+    // gateway replicas this refresh brings what the others saw (never over a draft reply).
+    timer = setInterval(function () {
+      if (view !== "queue") { return; }
+      loadQueue(false);
+      var detail = document.getElementById("detail");
+      var draft = detail && detail.querySelector("textarea");
+      var busy = detail && detail.contains(document.activeElement) && document.activeElement !== document.body;
+      if (selected && !busy && !(draft && draft.value)) { openTicket(selected); }
+    }, 30000);
     render();
   }
 

@@ -49,6 +49,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         # Behind a reverse proxy the client address comes from X-Forwarded-For, trusted only
         # from these addresses (the per-address rate limit depends on it).
         forwarded_allow_ips=settings.forwarded_allow_ips,
+        # uvicorn's default WebSocket implementation leaves some malformed upgrade requests
+        # (a POST with Upgrade headers) hanging forever; wsproto answers them with 400.
+        ws="wsproto",
         access_log=False,  # request logs would carry conversation ids in URLs; we log our own
     )
     return 0

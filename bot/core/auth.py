@@ -6,6 +6,7 @@ After ``MAX_FAILURES`` wrong passwords in a row an account is locked for ``LOCKO
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import hashlib
 import re
@@ -73,7 +74,7 @@ class OfficerAuth:
             username=username,
             display_name=(display_name or username).strip()[:120],
             role=role,
-            password_hash=self._hasher.hash(password),
+            password_hash=await asyncio.to_thread(self._hasher.hash, password),
         )
         await self._audit.record(None, "officer.create", officer.id, {"role": role.value})
         return officer
@@ -83,11 +84,13 @@ class OfficerAuth:
         found = await self._officers.credentials(username.strip().lower())
         if found is None or not found.officer.active:
             # Same work as a real check, so timing does not reveal which usernames exist.
-            self._hasher.verify(_DUMMY_HASH, password)
+            await asyncio.to_thread(self._hasher.verify, _DUMMY_HASH, password)
             raise AuthError("wrong username or password")
         if found.locked_until is not None and found.locked_until > now:
             raise AccountLockedError(found.locked_until)
-        if not self._hasher.verify(found.password_hash, password):
+        # Argon2 takes ~0.1 s of CPU on purpose: off the event loop, or every login would
+        # stall every visitor for that long.
+        if not await asyncio.to_thread(self._hasher.verify, found.password_hash, password):
             failures = found.failed_logins + 1
             lock = now + LOCKOUT if failures >= MAX_FAILURES else None
             await self._officers.record_failure(found.officer.id, lock_until=lock)

@@ -36,6 +36,14 @@ class ApiError(Exception):
         self.extra = extra or {}
 
 
+class BodyTooLargeError(Exception):
+    """Raised by the body-limit middleware while the app reads a body over the limit."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(f"the body is larger than {limit} bytes")
+        self.limit = limit
+
+
 def error_body(code: str, message: str, **extra: Any) -> dict[str, Any]:
     return {"error": {"code": code, "message": message, **extra}}
 
@@ -81,6 +89,9 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+        if isinstance(exc.__cause__, BodyTooLargeError):
+            # FastAPI wraps any failure while reading the body in a 400; this one is a 413.
+            return JSONResponse(error_body("too_large", str(exc.__cause__)), status_code=413)
         code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
         return JSONResponse(
             error_body(code, str(exc.detail)),

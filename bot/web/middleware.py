@@ -7,7 +7,7 @@ from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from bot.web.errors import error_body
+from bot.web.errors import BodyTooLargeError, error_body
 
 
 class BodyLimit:
@@ -33,17 +33,13 @@ class BodyLimit:
             if message["type"] == "http.request":
                 seen += len(message.get("body", b""))
                 if seen > self.limit:
-                    raise _BodyTooLargeError
+                    raise BodyTooLargeError(self.limit)
             return message
 
         try:
             await self.app(scope, limited, send)
-        except _BodyTooLargeError:
+        except BodyTooLargeError:
             await _reject(send, self.limit)
-
-
-class _BodyTooLargeError(Exception):
-    pass
 
 
 async def _reject(send: Send, limit: int) -> None:

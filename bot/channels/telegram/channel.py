@@ -44,6 +44,7 @@ from telegram.ext import (
 )
 
 from bot.channels.telegram.render import render_reply
+from bot.channels.telegram.updates import BadUpdateError, check_update
 from bot.config import Settings
 from bot.core.i18n import Catalogue
 from bot.core.language import SUPPORTED, normalise
@@ -159,11 +160,16 @@ class TelegramChannel:
             return JSONResponse({"error": {"code": "forbidden", "message": "bad secret"}}, 403)
         try:
             data = json.loads(await request.body())
-            if not isinstance(data, dict):
-                raise TypeError("an update is a JSON object")
+        except (ValueError, RecursionError):
+            return _bad_update("the body is not JSON (or is nested too deep)")
+        try:
+            check_update(data)
+        except BadUpdateError as exc:
+            return _bad_update(str(exc))
+        try:
             update = Update.de_json(data, self.application.bot)
-        except (ValueError, TypeError, KeyError) as exc:
-            return JSONResponse({"error": {"code": "bad_update", "message": str(exc)[:200]}}, 400)
+        except Exception as exc:  # python-telegram-bot raises many kinds on odd shapes
+            return _bad_update(f"python-telegram-bot cannot read it ({type(exc).__name__})")
         await self.application.update_queue.put(update)
         return JSONResponse({"ok": True})
 
@@ -171,15 +177,17 @@ class TelegramChannel:
         self, conversation: Conversation, message: StoredMessage, *, skip_parts: int = 0
     ) -> None:
         """Deliver one stored message (the outbox calls this); see :class:`PushSender`."""
-        if conversation.chat_ref is None:
-            raise DeliveryRejectedError("no_chat")
+        try:
+            chat_id = int(conversation.chat_ref or "")
+        except ValueError as exc:
+            raise DeliveryRejectedError("no_chat") from exc
         reply = Reply(message.text, buttons=message.buttons, sender=message.sender)
         parts = render_reply(reply)
         sent = skip_parts
         for text, markup in parts[skip_parts:]:
             try:
                 await self.application.bot.send_message(
-                    int(conversation.chat_ref),
+                    chat_id,
                     text,
                     parse_mode=ParseMode.HTML,
                     reply_markup=markup,
@@ -250,7 +258,7 @@ class TelegramChannel:
 
     async def _text(self, update: Update, context: Context) -> None:
         message = update.effective_message
-        if message is None or message.text is None:
+        if message is None or not isinstance(message.text, str):
             return
         await self._route(update, message.text, key=f"tg:{update.update_id}")
 
@@ -413,6 +421,10 @@ class TelegramChannel:
             await self.application.bot.send_message(chat_id, text)
         except TelegramError as exc:
             logger.warning("direct message not sent: %s", type(exc).__name__)
+
+
+def _bad_update(reason: str) -> JSONResponse:
+    return JSONResponse({"error": {"code": "bad_update", "message": reason[:200]}}, 400)
 
 
 def _media_kind(update: Update) -> str:

@@ -58,11 +58,13 @@ async def widget_socket(websocket: WebSocket) -> None:
     except (TimeoutError, WebSocketDisconnect, ValueError):
         await _close(websocket, 4400)
         return
-    conversation_id = str(hello.get("conversation_id") or "")
-    token = str(hello.get("token") or "")
+    conversation_id, token = hello.get("conversation_id"), hello.get("token")
     if (
         hello.get("type") != "hello"
-        or not conversation_id
+        or not isinstance(conversation_id, str)
+        or not isinstance(token, str)
+        or not 0 < len(conversation_id) <= 64
+        or not 0 < len(token) <= 256
         or not await web.router.check_token(conversation_id, token)
     ):
         await _close(websocket, 4401)
@@ -152,10 +154,15 @@ async def _read(websocket: WebSocket) -> dict[str, Any]:
         raise ValueError(f"frame larger than {MAX_FRAME_BYTES} bytes")
     try:
         frame = json.loads(raw)
-    except json.JSONDecodeError as exc:
-        raise ValueError("frame is not JSON") from exc
+    except (json.JSONDecodeError, RecursionError) as exc:
+        raise ValueError("frame is not JSON (or is nested too deep)") from exc
     if not isinstance(frame, dict):
         raise ValueError("frame must be a JSON object")
+    try:
+        # JSON escapes can smuggle unpaired surrogates, which no database can store.
+        json.dumps(frame, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise ValueError("frame has text that is not valid Unicode") from exc
     return frame
 
 

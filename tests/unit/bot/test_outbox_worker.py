@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
@@ -148,3 +149,68 @@ async def test_one_slow_conversation_does_not_hold_up_the_others(setup: Setup) -
     setup.channel.faults = [DeliveryRetryError("telegram_429", after=600)]
     assert await setup.worker.drain() == 1
     assert len(setup.channel.delivered) == 1
+
+
+async def test_a_bug_that_keeps_happening_ends_in_failed_not_in_an_endless_loop(
+    setup: Setup,
+) -> None:
+    from bot.core.outbox import MAX_UNEXPECTED
+
+    await setup.conversation()
+    setup.channel.faults = [RuntimeError("oops") for _ in range(MAX_UNEXPECTED)]
+    for _ in range(MAX_UNEXPECTED):
+        await setup.worker.drain()
+        setup.clock.advance(minutes=10)
+    assert await setup.outbox.pending() == 0
+    assert setup.channel.delivered == []
+
+
+async def test_the_background_loop_keeps_other_conversations_moving(tmp_path: Path) -> None:
+    import asyncio
+
+    url = sqlite_url(tmp_path / "loop.db")
+    await upgrade_async(url)
+    engine = create_engine(url)
+    sessions = session_factory(engine)
+    store = SqlConversationStore(sessions)
+    order: list[str] = []
+    release = asyncio.Event()
+
+    class SlowFirstChat:
+        async def push(
+            self, conversation: Conversation, message: StoredMessage, *, skip_parts: int = 0
+        ) -> None:
+            if conversation.chat_ref == "1":
+                await release.wait()  # Telegram hangs for this chat
+            order.append(f"{conversation.chat_ref}:{message.text}")
+
+    worker = OutboxWorker(SqlOutbox(sessions), {Channel.TELEGRAM: SlowFirstChat()}, poll=0.05)
+    loop = asyncio.create_task(worker.run())
+    try:
+        for user in ("1", "2"):
+            conv = await store.create(
+                channel=Channel.TELEGRAM,
+                visitor_ref=user,
+                language="en",
+                language_source=LanguageSource.HINT,
+                chat_ref=user,
+                first_reply=Reply("consent", sender=Sender.SYSTEM),
+            )
+            await store.add_replies(conv.id, [Reply("answer")], "en")
+        worker.wake()
+        for _ in range(100):
+            if len(order) == 2:
+                break
+            await asyncio.sleep(0.05)
+        assert order == ["2:consent", "2:answer"]  # chat 2 went on while chat 1 hung
+        release.set()
+        for _ in range(100):
+            if len(order) == 4:
+                break
+            await asyncio.sleep(0.05)
+        assert order[2:] == ["1:consent", "1:answer"]
+    finally:
+        loop.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await loop
+        await engine.dispose()

@@ -23,7 +23,8 @@ RASA_ENV := PYTHONPATH=$(CURDIR)/rasa_project RASA_TELEMETRY_ENABLED=false \
 	SQLALCHEMY_SILENCE_UBER_WARNING=1
 
 .PHONY: help setup run test check lint format typecheck imports kb index rasa-model \
-	rasa-validate rasa-test pytest bench bench-retrieval bench-nlu browsers clean
+	rasa-validate rasa-test pytest bench bench-retrieval bench-nlu bench-gateway bench-load \
+	bench-fuzz browsers clean
 
 help:
 	@echo "make run    set up everything and start the visitor desk"
@@ -100,7 +101,7 @@ pytest: $(STAMP) index rasa-model browsers
 
 test: check rasa-test pytest
 
-bench: bench-retrieval bench-nlu bench-gateway
+bench: bench-retrieval bench-nlu bench-gateway bench-load bench-fuzz
 
 bench-retrieval: index
 	PYTHONPATH=. $(PY) benchmarks/retrieval.py
@@ -111,6 +112,14 @@ bench-nlu: index rasa-model
 
 bench-gateway: index rasa-model
 	PYTHONPATH=. $(PY) benchmarks/gateway.py
+
+# 32 widget visitors for two minutes against the full stack: throughput, latency, memory.
+bench-load: index rasa-model
+	PYTHONPATH=. $(PY) benchmarks/load.py
+
+# 10,000 malformed, oversized and hostile inputs to the API, the socket and the webhook.
+bench-fuzz: index rasa-model
+	PYTHONPATH=. $(PY) benchmarks/fuzz.py
 
 var/local.env: scripts/local_env.py
 	$(PY) scripts/local_env.py

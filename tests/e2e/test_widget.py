@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from tests.support.processes import FullStack
+from tests.support.processes import FullStack, free_port, gateway_alone
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
@@ -84,3 +85,30 @@ def test_language_selector_and_mobile_layout(browser: Browser, stack: FullStack)
     reply = bot_messages(page).last
     expect(reply).to_contain_text(re.compile(r"[\u3040-\u30ff]"))  # answered in Japanese
     context.close()
+
+
+def test_a_flood_is_slowed_down_and_every_message_still_arrives(page: Page, tmp_path: Path) -> None:
+    # Its own gateway with a tight per-visitor limit (Rasa is not needed to test the limit:
+    # without it every message is kept for an officer).
+    port = free_port()
+    gateway = gateway_alone(
+        tmp_path, port, RATE_LIMIT_VISITOR_PER_MINUTE="30", RATE_LIMIT_VISITOR_BURST="3"
+    )
+    gateway.start()
+    try:
+        gateway.wait_ready(60)
+        page.goto(f"http://127.0.0.1:{port}/")
+        page.locator(W + "button.launcher").click()
+        ask(page, "hello")
+        expect(page.locator(W + ".msg.visitor:not(.pending)")).to_have_count(1)
+        for n in range(8):
+            ask(page, f"message {n}")
+        expect(page.locator(W + ".status")).to_contain_text("very quickly")
+        # The widget sends the refused ones again once the limit allows; none lost or doubled.
+        visitor = page.locator(W + ".msg.visitor:not(.pending)")
+        expect(visitor).to_have_count(9, timeout=60_000)
+        assert sorted(visitor.all_inner_texts()[1:]) == [f"message {n}" for n in range(8)]
+        expect(page.locator(W + ".msg.visitor.failed")).to_have_count(0)
+        expect(page.locator(W + ".status")).to_have_text("")
+    finally:
+        gateway.stop()

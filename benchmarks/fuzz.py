@@ -47,7 +47,7 @@ from websockets.typing import Origin
 from benchmarks.machine import describe_machine
 from bot.channels.widget.socket import MAX_FRAME_BYTES
 from bot.config import Settings
-from tests.support.processes import REPO, VENV_PY, FullStack, ManagedProcess, rasa_model_path
+from tests.support.processes import REPO, FullStack, rasa_model_path
 from tests.support.telegram_standin import BotApiStandIn
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -1979,21 +1979,8 @@ class GatewayOnly(FullStack):
 
     def start(self, model: Path | None) -> None:
         self.public_base_url = self.gateway_url
-        gateway = ManagedProcess(
-            "gateway",
-            [str(VENV_PY), "-m", "bot", "serve"],
-            REPO,
-            self.env(),
-            self.workdir / "gateway.log",
-            f"{self.gateway_url}/healthz",
-        )
-        self.processes = [gateway]
-        gateway.start()
-        try:
-            gateway.wait_ready(120)
-        except Exception:
-            self.stop()
-            raise
+        self.processes = []
+        self.start_gateway("/healthz")
 
 
 RATE_LIMITS_OFF = {

@@ -55,16 +55,21 @@ class CaseService:
             logger.info("case %s: conversation erased, visitor not notified", case.reference)
             return
         lang = case.language
-        kind = self._t.text(f"case_kind_{case.kind}", lang)
-        text = self._t.text(
-            f"case_status_{case.status}",
-            lang,
-            kind=kind[:1].upper() + kind[1:],
-            reference=case.reference,
-            date=case.created_at.date().isoformat(),
-            message=case.decision_message or "",
-        ).strip()
+        text = status_text(self._t, case, lang)
         [stored] = await self._conversations.add_replies(
             conversation.id, [Reply(text, sender=Sender.SYSTEM)], lang
         )
         await self._senders.deliver(conversation, stored)
+
+
+def status_text(catalogue: Catalogue, case: Case, lang: str) -> str:
+    """What a visitor is told about a case: its kind, reference, date, state and message."""
+    kind = catalogue.text(f"case_kind_{case.kind}", lang)
+    return catalogue.text(
+        f"case_status_{case.status}",
+        lang,
+        kind=kind[:1].upper() + kind[1:],
+        reference=case.reference,
+        date=case.created_at.date().isoformat(),
+        message=case.decision_message or "",
+    ).strip()

@@ -17,6 +17,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from bot.core import logcontext
+from bot.core.cases import status_text
 from bot.core.handoff import HandoffService
 from bot.core.i18n import Catalogue
 from bot.core.language import LanguagePolicy
@@ -286,15 +287,7 @@ class ConversationRouter:
         case = await self._cases.get(reference.upper())
         if case is None:
             return self._t.text("case_not_found", lang, reference=reference)
-        kind = self._t.text(f"case_kind_{case.kind}", lang)
-        return self._t.text(
-            f"case_status_{case.status}",
-            lang,
-            kind=kind[:1].upper() + kind[1:],
-            reference=case.reference,
-            date=case.created_at.date().isoformat(),
-            message=case.decision_message or "",
-        ).strip()
+        return status_text(self._t, case, lang)
 
     # --- internals ---------------------------------------------------------------------
 

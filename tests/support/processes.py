@@ -230,13 +230,17 @@ class FullStack(DialogueStack):
     def start(self, model: Path) -> None:
         self.public_base_url = self.gateway_url
         super().start(model)
+        self.start_gateway()
+
+    def start_gateway(self, ready_path: str = "/readyz") -> None:
+        """Start ``python -m bot serve`` and wait until ``ready_path`` answers 200."""
         gateway = ManagedProcess(
             "gateway",
             [str(VENV_PY), "-m", "bot", "serve"],
             REPO,
             self.env(),
             self.workdir / "gateway.log",
-            f"{self.gateway_url}/readyz",
+            f"{self.gateway_url}{ready_path}",
         )
         self.processes.append(gateway)
         gateway.start()

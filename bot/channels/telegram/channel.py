@@ -43,6 +43,7 @@ from telegram.ext import (
     filters,
 )
 
+from bot.channels.telegram.processor import PerChatUpdateProcessor
 from bot.channels.telegram.render import render_reply
 from bot.channels.telegram.updates import BadUpdateError, check_update
 from bot.config import Settings
@@ -114,7 +115,10 @@ class TelegramChannel:
         self._limiter = limiter
         self._wake = wake
         builder = (
-            Application.builder().token(settings.telegram_token).rate_limiter(AIORateLimiter())
+            Application.builder()
+            .token(settings.telegram_token)
+            .rate_limiter(AIORateLimiter())
+            .concurrent_updates(PerChatUpdateProcessor())
         )
         if settings.telegram_api_base_url:
             base = settings.telegram_api_base_url.rstrip("/")

@@ -47,8 +47,10 @@ class Settings:
     reclaim_after: dt.timedelta = dt.timedelta(minutes=15)
     sweep_interval: float = 30.0
     retention_interval: float = 3600.0
-    # A flooder is stopped after a burst of 8; a real visitor types far slower than 20 a minute.
-    visitor_rate: Rate = field(default_factory=lambda: Rate(per_minute=20, burst=8))
+    # A flooder is stopped after a burst of 15 (about a second and a half of a script); a person
+    # answering a ten-question form with buttons stays well inside it and types far slower than
+    # 30 a minute.
+    visitor_rate: Rate = field(default_factory=lambda: Rate(per_minute=30, burst=15))
     # One address can be a whole office or hotel: hundreds of messages a minute stay allowed.
     address_rate: Rate = field(default_factory=lambda: Rate(per_minute=600, burst=200))
     forwarded_allow_ips: str = "127.0.0.1"
@@ -119,7 +121,7 @@ class Settings:
             ),
             reannounce_after=dt.timedelta(minutes=_int(e, "HANDOFF_REANNOUNCE_MINUTES", 10)),
             reclaim_after=dt.timedelta(minutes=_int(e, "HANDOFF_RECLAIM_MINUTES", 15)),
-            visitor_rate=_rate(e, "RATE_LIMIT_VISITOR", 20, 8),
+            visitor_rate=_rate(e, "RATE_LIMIT_VISITOR", 30, 15),
             address_rate=_rate(e, "RATE_LIMIT_IP", 600, 200),
             forwarded_allow_ips=e.get("FORWARDED_ALLOW_IPS", cls.forwarded_allow_ips),
             metrics_token=e.get("METRICS_TOKEN") or None,

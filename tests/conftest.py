@@ -84,7 +84,14 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FullStack]:
         pytest.fail(f"no trained Rasa model at {model}: run `make rasa-model` (make test does)")
     if not (REPO / "var" / "index" / "manifest.json").exists():
         pytest.fail("no retrieval index in var/index: run `make index` (make test does)")
-    full = FullStack(tmp_path_factory.mktemp("stack"))
+    # Scripted conversations run faster than anyone types, and one Telegram test user talks
+    # across many tests: the per-visitor limit would make them depend on the machine's speed.
+    # Limits have their own tests (tests/integration/api/test_limits_and_metrics.py, the widget
+    # flood test, test_ratelimit.py for the defaults).
+    full = FullStack(
+        tmp_path_factory.mktemp("stack"),
+        extra_env={"RATE_LIMIT_VISITOR_PER_MINUTE": "600", "RATE_LIMIT_VISITOR_BURST": "200"},
+    )
     full.start(model)
     yield full
     full.stop()

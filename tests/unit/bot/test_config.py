@@ -16,7 +16,7 @@ def test_defaults_are_safe_for_a_local_run() -> None:
     settings = Settings.from_env(BASE)
     assert settings.database_url.startswith("sqlite+aiosqlite:///")
     assert settings.retention_days == 180
-    assert settings.visitor_rate == Rate(per_minute=20, burst=8)
+    assert settings.visitor_rate == Rate(per_minute=30, burst=15)
     assert settings.address_rate == Rate(per_minute=600, burst=200)
     assert settings.forwarded_allow_ips == "127.0.0.1"
     assert settings.metrics_token is None and settings.log_format == "text"

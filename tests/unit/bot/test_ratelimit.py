@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from bot.config import Settings
 from bot.core.ratelimit import Rate, RateLimiter
 
 
@@ -64,3 +65,19 @@ def test_keys_are_independent_and_memory_is_bounded() -> None:
 def test_nonsense_rates_are_refused(per_minute: float, burst: int) -> None:
     with pytest.raises(ValueError, match="per_minute"):
         Rate(per_minute=per_minute, burst=burst)
+
+
+def test_the_default_lets_a_quick_form_filler_through_and_stops_a_script_within_seconds() -> None:
+    rate = Settings.from_env({"RASA_TOKEN": "t", "SESSION_SECRET": "s" * 32}).visitor_rate
+    clock = Clock()
+    person = RateLimiter(rate, clock=clock)
+    # A journalist answering the ten questions of an interview request, one every 1.5 s.
+    for _ in range(10):
+        assert person.hit("journalist").allowed
+        clock.now += 1.5
+    script = RateLimiter(rate, clock=clock)
+    sent = 0
+    while script.hit("flooder").allowed:  # ten messages a second
+        sent += 1
+        clock.now += 0.1
+    assert sent <= 20  # stopped within two seconds

@@ -213,49 +213,40 @@ class Visitor:
         body = self.body(self.next_question())
         if self.conversation_id:
             body["conversation_id"] = self.conversation_id
-        self.last_sent = sent = time.perf_counter()
-        try:
-            r = await self.client.post(
-                f"{self.gateway}/api/v1/messages", json=body, headers=self.headers()
-            )
-        except httpx.HTTPError as exc:
-            status = "timeout" if isinstance(exc, httpx.TimeoutException) else "transport"
-            self.rec.add(
-                Sample("message", "rest", sent, time.perf_counter(), False, status), repr(exc)
-            )
-            raise ConversationOverError from exc
-        ok = r.is_success
-        self.rec.add(
-            Sample("message", "rest", sent, time.perf_counter(), ok, str(r.status_code)),
-            "" if ok else r.text,
+        self.last_sent = time.perf_counter()
+        r = await self.timed(
+            "message", "POST", f"{self.gateway}/api/v1/messages", json=body, headers=self.headers()
         )
-        if not ok:
-            raise ConversationOverError
         result = r.json()
         self.answered(result)
         await self.after_answer(result)
 
-    async def transcript(self) -> None:
+    async def timed(self, kind: str, method: str, url: str, **kwargs: Any) -> httpx.Response:
+        """One REST request, recorded as a sample; a failure ends the conversation."""
         sent = time.perf_counter()
         try:
-            r = await self.client.get(
-                f"{self.gateway}/api/v1/conversations/{self.conversation_id}/messages",
-                params={"after": self.cursor},
-                headers=self.headers(),
-            )
+            r = await self.client.request(method, url, **kwargs)
         except httpx.HTTPError as exc:
             status = "timeout" if isinstance(exc, httpx.TimeoutException) else "transport"
-            self.rec.add(
-                Sample("transcript", "rest", sent, time.perf_counter(), False, status), repr(exc)
-            )
+            self.rec.add(Sample(kind, "rest", sent, time.perf_counter(), False, status), repr(exc))
             raise ConversationOverError from exc
         ok = r.is_success
         self.rec.add(
-            Sample("transcript", "rest", sent, time.perf_counter(), ok, str(r.status_code)),
+            Sample(kind, "rest", sent, time.perf_counter(), ok, str(r.status_code)),
             "" if ok else r.text,
         )
         if not ok:
             raise ConversationOverError
+        return r
+
+    async def transcript(self) -> None:
+        r = await self.timed(
+            "transcript",
+            "GET",
+            f"{self.gateway}/api/v1/conversations/{self.conversation_id}/messages",
+            params={"after": self.cursor},
+            headers=self.headers(),
+        )
         self.cursor = int(r.json()["cursor"])
 
     async def converse_ws(self) -> None:

@@ -6,6 +6,7 @@ from typing import Any
 import pytest
 from actions.dates import add_working_days, parse_date, working_days_between
 from actions.forms import (
+    ACCREDITATION_FIELDS,
     ActionCheckStatus,
     ActionCorrectField,
     ActionStopForm,
@@ -153,19 +154,7 @@ async def test_reference_codes_are_normalised(domain: dict[str, Any]) -> None:
     ],
 )
 def test_which_field_a_correction_names(text: str, expected: str | None) -> None:
-    fields = (
-        "name",
-        "outlet",
-        "country",
-        "nationality",
-        "email",
-        "phone",
-        "topic",
-        "preferred_dates",
-        "interviewee",
-        "reporting_plan",
-    )
-    assert field_in(text, fields) == expected
+    assert field_in(text, ACCREDITATION_FIELDS) == expected
 
 
 async def test_correction_clears_the_field_and_asks_again(domain: dict[str, Any]) -> None:

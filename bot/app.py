@@ -41,7 +41,7 @@ from bot.core.models import Channel, TicketStatus
 from bot.core.notify import CompositeNotifier
 from bot.core.outbox import OutboxNudge, OutboxWorker
 from bot.core.ports import DialogueEngine, OfficerNotifier
-from bot.core.queue import QueueService, QueueTimers, Senders
+from bot.core.queue import QueueService, Senders
 from bot.core.ratelimit import Limits
 from bot.core.retention import RetentionJob
 from bot.core.router import ConversationRouter
@@ -144,7 +144,7 @@ def create_app(
             notifier=notifiers,
             audit=audit,
             catalogue=catalogue,
-            timers=QueueTimers(settings.reannounce_after, settings.reclaim_after),
+            timers=settings.handoff_timers,
             metrics=metrics,
         )
         limits = Limits.from_rates(settings.visitor_rate, settings.address_rate)

@@ -11,9 +11,19 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from bot.core.office_hours import OfficeHours
+from bot.core.queue import QueueTimers
 from bot.core.ratelimit import Rate
 
 ROOT = Path(__file__).resolve().parent.parent
+
+
+# A flooder is stopped after a burst of 15 (about a second and a half of a script); a person
+# answering a ten-question form with buttons stays well inside it and types far slower than
+# 30 a minute.
+DEFAULT_VISITOR_RATE = Rate(per_minute=30, burst=15)
+# One address can be a whole office or hotel: hundreds of messages a minute stay allowed.
+DEFAULT_ADDRESS_RATE = Rate(per_minute=600, burst=200)
+DEFAULT_HANDOFF_TIMERS = QueueTimers()
 
 
 class ConfigError(ValueError):
@@ -43,16 +53,11 @@ class Settings:
     telegram_webhook_url: str | None = None
     telegram_webhook_secret: str | None = None
     telegram_officers_chat_id: int | None = None
-    reannounce_after: dt.timedelta = dt.timedelta(minutes=10)
-    reclaim_after: dt.timedelta = dt.timedelta(minutes=15)
+    handoff_timers: QueueTimers = DEFAULT_HANDOFF_TIMERS
     sweep_interval: float = 30.0
     retention_interval: float = 3600.0
-    # A flooder is stopped after a burst of 15 (about a second and a half of a script); a person
-    # answering a ten-question form with buttons stays well inside it and types far slower than
-    # 30 a minute.
-    visitor_rate: Rate = field(default_factory=lambda: Rate(per_minute=30, burst=15))
-    # One address can be a whole office or hotel: hundreds of messages a minute stay allowed.
-    address_rate: Rate = field(default_factory=lambda: Rate(per_minute=600, burst=200))
+    visitor_rate: Rate = DEFAULT_VISITOR_RATE
+    address_rate: Rate = DEFAULT_ADDRESS_RATE
     forwarded_allow_ips: str = "127.0.0.1"
     metrics_token: str | None = None
     log_level: str = "INFO"
@@ -114,18 +119,16 @@ class Settings:
             telegram_api_base_url=e.get("TELEGRAM_API_BASE_URL") or None,
             telegram_webhook_url=e.get("TELEGRAM_WEBHOOK_URL") or None,
             telegram_webhook_secret=webhook_secret,
-            telegram_officers_chat_id=(
-                _int(e, "TELEGRAM_OFFICERS_CHAT_ID", 0) or None
-                if e.get("TELEGRAM_OFFICERS_CHAT_ID")
-                else None
+            telegram_officers_chat_id=_int(e, "TELEGRAM_OFFICERS_CHAT_ID", 0) or None,
+            handoff_timers=QueueTimers(
+                reannounce=_minutes(e, "HANDOFF_REANNOUNCE_MINUTES", cls.handoff_timers.reannounce),
+                reclaim=_minutes(e, "HANDOFF_RECLAIM_MINUTES", cls.handoff_timers.reclaim),
             ),
-            reannounce_after=dt.timedelta(minutes=_int(e, "HANDOFF_REANNOUNCE_MINUTES", 10)),
-            reclaim_after=dt.timedelta(minutes=_int(e, "HANDOFF_RECLAIM_MINUTES", 15)),
-            visitor_rate=_rate(e, "RATE_LIMIT_VISITOR", 30, 15),
-            address_rate=_rate(e, "RATE_LIMIT_IP", 600, 200),
+            visitor_rate=_rate(e, "RATE_LIMIT_VISITOR", cls.visitor_rate),
+            address_rate=_rate(e, "RATE_LIMIT_IP", cls.address_rate),
             forwarded_allow_ips=e.get("FORWARDED_ALLOW_IPS", cls.forwarded_allow_ips),
             metrics_token=e.get("METRICS_TOKEN") or None,
-            log_level=e.get("LOG_LEVEL", "INFO").upper(),
+            log_level=e.get("LOG_LEVEL", cls.log_level).upper(),
             log_format=_choice(e, "LOG_FORMAT", ("text", "json")),
         )
 
@@ -191,8 +194,13 @@ def _positive(e: Mapping[str, str], key: str, default: int) -> int:
     return value
 
 
-def _rate(e: Mapping[str, str], prefix: str, per_minute: int, burst: int) -> Rate:
-    minute, size = _int(e, f"{prefix}_PER_MINUTE", per_minute), _int(e, f"{prefix}_BURST", burst)
+def _minutes(e: Mapping[str, str], key: str, default: dt.timedelta) -> dt.timedelta:
+    return dt.timedelta(minutes=_int(e, key, int(default.total_seconds() // 60)))
+
+
+def _rate(e: Mapping[str, str], prefix: str, default: Rate) -> Rate:
+    minute = _int(e, f"{prefix}_PER_MINUTE", int(default.per_minute))
+    size = _int(e, f"{prefix}_BURST", default.burst)
     try:
         return Rate(per_minute=minute, burst=size)
     except ValueError as exc:

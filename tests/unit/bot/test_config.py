@@ -45,7 +45,7 @@ def test_every_production_setting_is_read() -> None:
     assert (settings.forwarded_allow_ips, settings.metrics_token) == ("10.0.0.2", "scrape")
     assert (settings.log_format, settings.max_body_bytes) == ("json", 32768)
     assert settings.retention_days == 90
-    assert settings.reclaim_after == dt.timedelta(minutes=20)
+    assert settings.handoff_timers.reclaim == dt.timedelta(minutes=20)
     assert settings.telegram_webhook_secret == "a-long-secret_1234567"
 
 

@@ -185,7 +185,9 @@ class TelegramChannel:
             chat_id = int(conversation.chat_ref or "")
         except ValueError as exc:
             raise DeliveryRejectedError("no_chat") from exc
-        reply = Reply(message.text, buttons=message.buttons, sender=message.sender)
+        reply = Reply(
+            message.text, buttons=message.buttons, sources=message.sources, sender=message.sender
+        )
         parts = render_reply(reply)
         sent = skip_parts
         for text, markup in parts[skip_parts:]:

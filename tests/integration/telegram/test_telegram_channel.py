@@ -9,7 +9,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from bot.app import create_app
-from bot.core.models import Button, Reply
+from bot.core.models import Button, Reply, SourceRef
 from bot.core.ports import DialogueTurn
 from tests.integration.api.conftest import make_settings
 from tests.support.fake_dialogue import FakeDialogue, turn
@@ -52,6 +52,20 @@ def test_buttons_become_an_inline_keyboard_and_callbacks_route_back(
     sent = standin.wait_sent(3)
     assert sent[2].text == "passing you to an officer"
     assert standin.wait_sent(1, method="answerCallbackQuery")
+
+
+@polling
+def test_a_knowledge_answer_links_its_article(
+    standin: BotApiStandIn, dialogue: FakeDialogue
+) -> None:
+    source = SourceRef("invest-port", "Long An International Port", "http://desk.test/kb/p", "")
+    dialogue.script = lambda text, lang: DialogueTurn(
+        (Reply("The port has seven berths.", sources=(source,)),)
+    )
+    standin.push(standin.text_update("How many berths does the port have?"))
+    _, answer = standin.wait_sent(2)
+    assert answer.text.startswith("The port has seven berths.")
+    assert '📎 <a href="http://desk.test/kb/p">Long An International Port</a>' in answer.text
 
 
 def test_a_repeated_update_is_answered_once(tmp_path: Path, standin: BotApiStandIn) -> None:

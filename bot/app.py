@@ -22,7 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.channels.telegram.channel import TelegramChannel
 from bot.channels.telegram.officers import OfficersGroup
-from bot.channels.widget.api import WebServices, api
+from bot.channels.widget.api import WebServices, api, bearer
 from bot.channels.widget.hub import ConversationHub, WidgetSender
 from bot.channels.widget.pages import pages
 from bot.channels.widget.socket import socket_router
@@ -53,7 +53,7 @@ from bot.storage.officers import SqlAuditLog, SqlOfficerStore, SqlSessionStore
 from bot.storage.outbox import SqlOutbox
 from bot.storage.stats import SqlStatistics
 from bot.storage.tickets import SqlTicketStore
-from bot.web.errors import install_error_handlers
+from bot.web.errors import error_body, install_error_handlers
 from bot.web.metrics import PrometheusMetrics, RequestMetrics
 from bot.web.middleware import BodyLimit, SecurityHeaders
 from index.knowledge import load_knowledge
@@ -278,21 +278,20 @@ def create_app(
             request.headers.get("authorization"), settings.metrics_token
         ):
             return JSONResponse(
-                {"error": {"code": "unauthorized", "message": "metrics need METRICS_TOKEN"}},
+                error_body("unauthorized", "metrics need METRICS_TOKEN"),
                 status_code=401,
                 headers={"WWW-Authenticate": "Bearer"},
             )
         runtime: Runtime = request.app.state.runtime
         metrics.outbox_pending.set(await runtime.outbox_store.pending())
-        waiting = await runtime.tickets.in_status(TicketStatus.WAITING, limit=10_000)
-        metrics.tickets_waiting.set(len(waiting))
+        metrics.tickets_waiting.set(await runtime.tickets.count(TicketStatus.WAITING))
         return Response(metrics.render(), media_type="text/plain; version=0.0.4; charset=utf-8")
 
     @app.post("/telegram/webhook", include_in_schema=False)
     async def telegram_webhook(request: Request) -> JSONResponse:
         runtime: Runtime = request.app.state.runtime
         if runtime.telegram is None:
-            return JSONResponse({"error": {"code": "not_found", "message": "no Telegram"}}, 404)
+            return JSONResponse(error_body("not_found", "no Telegram"), 404)
         return await runtime.telegram.webhook(request)
 
     app.add_middleware(
@@ -309,8 +308,7 @@ def create_app(
 
 
 def _bearer_matches(header: str | None, token: str) -> bool:
-    given = header[7:].strip() if header and header[:7].lower() == "bearer " else ""
-    return hmac.compare_digest(given.encode(), token.encode())
+    return hmac.compare_digest((bearer(header) or "").encode(), token.encode())
 
 
 async def _retain(job: RetentionJob, interval: float) -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 
 from bot.core.models import StoredMessage, Ticket
 from bot.core.ports import OfficerNotifier
@@ -21,27 +21,20 @@ class CompositeNotifier:
         self._notifiers.append(notifier)
 
     async def ticket_opened(self, ticket: Ticket) -> None:
-        for notifier in self._notifiers:
-            try:
-                await notifier.ticket_opened(ticket)
-            except Exception:
-                logger.exception(
-                    "notifier %s failed on ticket %s", type(notifier).__name__, ticket.id
-                )
+        await self._each(ticket, lambda n: n.ticket_opened(ticket))
 
     async def ticket_changed(self, ticket: Ticket) -> None:
-        for notifier in self._notifiers:
-            try:
-                await notifier.ticket_changed(ticket)
-            except Exception:
-                logger.exception(
-                    "notifier %s failed on ticket %s", type(notifier).__name__, ticket.id
-                )
+        await self._each(ticket, lambda n: n.ticket_changed(ticket))
 
     async def visitor_wrote(self, ticket: Ticket, message: StoredMessage) -> None:
+        await self._each(ticket, lambda n: n.visitor_wrote(ticket, message))
+
+    async def _each(
+        self, ticket: Ticket, call: Callable[[OfficerNotifier], Awaitable[None]]
+    ) -> None:
         for notifier in self._notifiers:
             try:
-                await notifier.visitor_wrote(ticket, message)
+                await call(notifier)
             except Exception:
                 logger.exception(
                     "notifier %s failed on ticket %s", type(notifier).__name__, ticket.id

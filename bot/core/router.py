@@ -7,7 +7,6 @@ honest reply and a ticket, never into a lost message.
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import re
 import secrets
@@ -17,6 +16,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from bot.core import logcontext
+from bot.core.auth import token_hash
 from bot.core.cases import status_text
 from bot.core.handoff import HandoffService
 from bot.core.i18n import Catalogue
@@ -65,10 +65,6 @@ class Started:
 
 
 RATING = re.compile(r"^\s*(?:/rate\s*)?([1-5])\s*(?:/\s*5)?\s*[.!]?\s*$")
-
-
-def hash_token(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
 
 
 class ConversationRouter:
@@ -131,7 +127,7 @@ class ConversationRouter:
             language=resolution.language,
             language_source=resolution.source,
             chat_ref=message.chat_ref,
-            token_hash=hash_token(token),
+            token_hash=token_hash(token),
             first_reply=consent,
         )
         return Started(conversation, token, consent)
@@ -150,7 +146,7 @@ class ConversationRouter:
 
     async def check_token(self, conversation_id: str, token: str) -> bool:
         expected = await self._conversations.token_hash(conversation_id)
-        return expected is not None and secrets.compare_digest(expected, hash_token(token))
+        return expected is not None and secrets.compare_digest(expected, token_hash(token))
 
     def consent_notice(self, conversation: Conversation) -> Reply:
         """The notice shown at first contact: what the assistant is, privacy, erasure."""

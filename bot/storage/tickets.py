@@ -79,6 +79,13 @@ class SqlTicketStore:
             )
             return int(ahead or 0) + 1
 
+    async def count(self, status: TicketStatus) -> int:
+        async with self._sessions() as session:
+            n = await session.scalar(
+                select(func.count()).select_from(TicketRow).where(TicketRow.status == status.value)
+            )
+            return int(n or 0)
+
     async def average_wait_seconds(self, since: dt.datetime) -> float | None:
         async with self._sessions() as session:
             rows = await session.execute(

@@ -64,6 +64,9 @@ async def test_queue_order_is_priority_then_age(sessions: Sessions) -> None:
     assert listed == [urgent, old, newer]
     positions = {t: await tickets.position(await tickets.get(t)) for t in listed}  # type: ignore[arg-type]
     assert positions == {urgent: 1, old: 2, newer: 3}
+    assert await tickets.claim(old, "officer-1", T0) is not None
+    assert await tickets.count(TicketStatus.WAITING) == 2
+    assert await tickets.count(TicketStatus.CLAIMED) == 1
 
 
 async def test_of_many_simultaneous_claims_exactly_one_wins(sessions: Sessions) -> None:

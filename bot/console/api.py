@@ -22,7 +22,7 @@ from bot.console.canned import CannedReplies
 from bot.console.events import ConsoleEvents
 from bot.core.auth import AccountLockedError, AuthError, OfficerAuth
 from bot.core.cases import CaseService
-from bot.core.models import CaseStatus, Officer, Role, StoredMessage, TicketStatus
+from bot.core.models import CaseStatus, Officer, Role, TicketStatus
 from bot.core.ports import (
     AuditLog,
     Case,
@@ -40,6 +40,7 @@ from bot.core.queue import (
     TicketNotFoundError,
     summary,
 )
+from bot.core.serialize import message_to_json
 from bot.web.errors import ApiError
 
 COOKIE = "desk_session"
@@ -217,7 +218,7 @@ async def get_ticket(ticket_id: str, request: Request, officer: CurrentOfficer) 
                 "contact_email": conversation.contact_email if conversation else None,
                 "erased": conversation is None,
             },
-            "messages": [message_json(m) for m in messages],
+            "messages": [message_to_json(m) for m in messages],
             "canned": console.canned.for_language(ticket.language),
         }
     )
@@ -240,7 +241,7 @@ async def reply(
         stored = await services(request).queue.reply(ticket_id, officer, body.text)
     except (QueueError, ValueError) as exc:
         raise queue_errors(exc) from exc
-    return JSONResponse({"message": message_json(stored)})
+    return JSONResponse({"message": message_to_json(stored)})
 
 
 @officer_api.post("/tickets/{ticket_id}/transfer", summary="Hand the ticket to a colleague")
@@ -363,19 +364,6 @@ def officer_json(officer: Officer) -> dict[str, Any]:
         "display_name": officer.display_name,
         "role": officer.role.value,
         "telegram_linked": officer.telegram_user_id is not None,
-    }
-
-
-def message_json(message: StoredMessage) -> dict[str, Any]:
-    return {
-        "id": message.id,
-        "sender": message.sender.value,
-        "text": message.text,
-        "created_at": message.created_at.isoformat(),
-        "sources": [
-            {"id": s.id, "title": s.title, "url": s.url, "reviewed": s.reviewed}
-            for s in message.sources
-        ],
     }
 
 

@@ -1,7 +1,9 @@
-"""RouterResult <-> JSON, so a retried message is answered from what was stored."""
+"""Replies, stored messages and router results as JSON: one shape for the database, the API,
+the socket and the console (and a retried message is answered from what was stored)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import replace
 from typing import Any
 
@@ -14,18 +16,32 @@ from bot.core.models import (
     RouterResult,
     Sender,
     SourceRef,
+    StoredMessage,
 )
+
+
+def buttons_to_json(buttons: Iterable[Button]) -> list[dict[str, str]]:
+    return [{"title": b.title, "payload": b.payload} for b in buttons]
+
+
+def sources_to_json(sources: Iterable[SourceRef]) -> list[dict[str, str]]:
+    return [{"id": s.id, "title": s.title, "url": s.url, "reviewed": s.reviewed} for s in sources]
+
+
+def buttons_from_json(raw: Iterable[dict[str, Any]]) -> tuple[Button, ...]:
+    return tuple(Button(b["title"], b["payload"]) for b in raw)
+
+
+def sources_from_json(raw: Iterable[dict[str, Any]]) -> tuple[SourceRef, ...]:
+    return tuple(SourceRef(s["id"], s["title"], s["url"], s["reviewed"]) for s in raw)
 
 
 def reply_to_json(reply: Reply) -> dict[str, Any]:
     return {
         "text": reply.text,
         "sender": reply.sender.value,
-        "buttons": [{"title": b.title, "payload": b.payload} for b in reply.buttons],
-        "sources": [
-            {"id": s.id, "title": s.title, "url": s.url, "reviewed": s.reviewed}
-            for s in reply.sources
-        ],
+        "buttons": buttons_to_json(reply.buttons),
+        "sources": sources_to_json(reply.sources),
     }
 
 
@@ -33,11 +49,21 @@ def reply_from_json(raw: dict[str, Any]) -> Reply:
     return Reply(
         text=str(raw.get("text", "")),
         sender=Sender(raw.get("sender", "bot")),
-        buttons=tuple(Button(b["title"], b["payload"]) for b in raw.get("buttons", [])),
-        sources=tuple(
-            SourceRef(s["id"], s["title"], s["url"], s["reviewed"]) for s in raw.get("sources", [])
-        ),
+        buttons=buttons_from_json(raw.get("buttons", [])),
+        sources=sources_from_json(raw.get("sources", [])),
     )
+
+
+def message_to_json(message: StoredMessage) -> dict[str, Any]:
+    """A transcript entry, as the messages endpoint, the socket and the console send it."""
+    return {
+        "id": message.id,
+        "sender": message.sender.value,
+        "text": message.text,
+        "created_at": message.created_at.isoformat(),
+        "buttons": buttons_to_json(message.buttons),
+        "sources": sources_to_json(message.sources),
+    }
 
 
 def result_to_json(result: RouterResult) -> dict[str, Any]:

@@ -23,6 +23,7 @@ from bot.core.models import (
     TicketStatus,
 )
 from bot.core.ports import Incoming
+from bot.core.serialize import buttons_to_json, sources_to_json
 from bot.storage.mapping import Sessions, to_conversation, to_message, utc_now
 from bot.storage.tables import (
     AuditRow,
@@ -237,11 +238,8 @@ class SqlConversationStore:
             text=reply.text,
             language=language,
             extra={
-                "buttons": [{"title": b.title, "payload": b.payload} for b in reply.buttons],
-                "sources": [
-                    {"id": s.id, "title": s.title, "url": s.url, "reviewed": s.reviewed}
-                    for s in reply.sources
-                ],
+                "buttons": buttons_to_json(reply.buttons),
+                "sources": sources_to_json(reply.sources),
             },
             created_at=now,
         )

@@ -8,7 +8,6 @@ import secrets
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.core.models import (
-    Button,
     Channel,
     Conversation,
     LanguageSource,
@@ -17,12 +16,12 @@ from bot.core.models import (
     Priority,
     Role,
     Sender,
-    SourceRef,
     StoredMessage,
     Ticket,
     TicketStatus,
 )
 from bot.core.ports import Case
+from bot.core.serialize import buttons_from_json, sources_from_json
 from bot.storage.tables import CaseRow, ConversationRow, MessageRow, OfficerRow, TicketRow
 
 REFERENCE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"  # no 0/O, 1/I/L: read aloud safely
@@ -61,11 +60,8 @@ def to_message(row: MessageRow) -> StoredMessage:
         text=row.text,
         created_at=row.created_at,
         language=row.language,
-        buttons=tuple(Button(b["title"], b["payload"]) for b in extra.get("buttons", [])),
-        sources=tuple(
-            SourceRef(s["id"], s["title"], s["url"], s["reviewed"])
-            for s in extra.get("sources", [])
-        ),
+        buttons=buttons_from_json(extra.get("buttons", [])),
+        sources=sources_from_json(extra.get("sources", [])),
     )
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Query, Request
@@ -26,12 +26,11 @@ from bot.core.models import (
     IncomingMessage,
     Reply,
     RouterResult,
-    StoredMessage,
 )
 from bot.core.ports import ConversationStore
 from bot.core.ratelimit import Limits, RateLimiter
 from bot.core.router import ConversationRouter, DuplicateInProgressError
-from bot.core.serialize import reply_to_json
+from bot.core.serialize import message_to_json, result_to_json
 from bot.web.errors import ApiError, rate_limited
 
 logger = logging.getLogger(__name__)
@@ -107,38 +106,11 @@ async def authorised_conversation(
 def message_result(
     result: RouterResult, token: str, prefix: list[Reply] | None = None
 ) -> dict[str, Any]:
-    replies = [*(prefix or []), *result.replies]
-    return {
-        "conversation_id": result.conversation.id,
-        "token": token,
-        "language": result.conversation.language,
-        "mode": result.conversation.mode.value,
-        "replies": [{k: v for k, v in reply_to_json(r).items() if k != "sender"} for r in replies],
-        "handoff": (
-            {
-                "ticket_id": result.handoff.ticket_id,
-                "position": result.handoff.position,
-                "reason": result.handoff.reason,
-            }
-            if result.handoff
-            else None
-        ),
-        "form": result.form,
-    }
-
-
-def transcript_message(message: StoredMessage) -> dict[str, Any]:
-    return {
-        "id": message.id,
-        "sender": message.sender.value,
-        "text": message.text,
-        "created_at": message.created_at.isoformat(),
-        "buttons": [{"title": b.title, "payload": b.payload} for b in message.buttons],
-        "sources": [
-            {"id": s.id, "title": s.title, "url": s.url, "reviewed": s.reviewed}
-            for s in message.sources
-        ],
-    }
+    body = result_to_json(replace(result, replies=(*(prefix or []), *result.replies)))
+    # The public API's replies carry no sender: every reply in a result is the desk's.
+    for reply in body["replies"]:
+        del reply["sender"]
+    return {"conversation_id": result.conversation.id, "token": token, **body}
 
 
 async def submit(
@@ -229,7 +201,7 @@ async def get_messages(
             "conversation_id": conversation.id,
             "language": conversation.language,
             "mode": conversation.mode.value,
-            "messages": [transcript_message(m) for m in messages],
+            "messages": [message_to_json(m) for m in messages],
             "cursor": messages[-1].id if messages else after,
         }
     )

@@ -13,6 +13,7 @@ from collections import defaultdict
 from typing import Any
 
 from bot.core.models import Conversation, StoredMessage
+from bot.core.serialize import message_to_json
 
 logger = logging.getLogger(__name__)
 QUEUE_SIZE = 100
@@ -65,13 +66,6 @@ class WidgetSender:
             conversation.id,
             {
                 "type": "message",
-                "message": {
-                    "id": message.id,
-                    "sender": message.sender.value,
-                    "text": message.text,
-                    "created_at": message.created_at.isoformat(),
-                    "buttons": [{"title": b.title, "payload": b.payload} for b in message.buttons],
-                    "sources": [],
-                },
+                "message": message_to_json(message),
             },
         )

@@ -66,12 +66,8 @@ class Runtime:
     """Resources owned by the lifespan, reachable for readiness checks and tests."""
 
     engine: AsyncEngine
-    http: httpx.AsyncClient
     dialogue: DialogueEngine
-    router: ConversationRouter
-    queue: QueueService
     telegram: TelegramChannel | None
-    outbox: OutboxWorker
     tickets: SqlTicketStore
     outbox_store: SqlOutbox
 
@@ -215,9 +211,7 @@ def create_app(
             asyncio.create_task(outbox.run(), name="outbox"),
             asyncio.create_task(_retain(retention, settings.retention_interval), name="retention"),
         ]
-        app.state.runtime = Runtime(
-            engine, http, engine_impl, router, queue, telegram, outbox, tickets, outbox_store
-        )
+        app.state.runtime = Runtime(engine, engine_impl, telegram, tickets, outbox_store)
         logger.info("gateway ready on %s", settings.public_base_url)
         try:
             yield

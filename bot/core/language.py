@@ -40,17 +40,8 @@ MIN_PROBABILITY = 0.80
 MIN_WORDS_TO_SWITCH = 4
 MIN_PROBABILITY_TO_SWITCH = 0.99
 
-_LANGDETECT_CODES = {
-    "en": "en",
-    "vi": "vi",
-    "ko": "ko",
-    "ja": "ja",
-    "fr": "fr",
-    "de": "de",
-    "ru": "ru",
-    "zh-cn": "zh",
-    "zh-tw": "zh",
-}
+# Only the Latin-script languages: the others are decided by script, never by statistics.
+_STATISTICAL = frozenset({"en", "vi", "fr", "de"})
 
 
 @dataclass(frozen=True)
@@ -112,11 +103,9 @@ class LanguageDetector:
             except LangDetectException:
                 return None
         for candidate in candidates:
-            code = _LANGDETECT_CODES.get(candidate.lang)
-            if code is not None and code not in {"zh", "ja", "ko", "ru"}:
-                # Non-Latin languages are decided by script above, never by statistics.
+            if candidate.lang in _STATISTICAL:
                 if candidate.prob >= MIN_PROBABILITY:
-                    return Detection(code, False, float(candidate.prob))
+                    return Detection(candidate.lang, False, float(candidate.prob))
                 return None
         return None
 

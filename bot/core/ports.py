@@ -23,7 +23,6 @@ from bot.core.models import (
     Priority,
     Reply,
     Role,
-    Sender,
     StoredMessage,
     Ticket,
     TicketStatus,
@@ -134,10 +133,6 @@ class ConversationStore(Protocol):
     async def add_replies(
         self, conversation_id: str, replies: Sequence[Reply], language: str
     ) -> list[StoredMessage]: ...
-
-    async def add_message(
-        self, conversation_id: str, sender: Sender, text: str, language: str | None = None
-    ) -> StoredMessage: ...
 
     async def messages_after(
         self, conversation_id: str, cursor: int, limit: int = 100

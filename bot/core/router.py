@@ -43,7 +43,6 @@ from bot.core.ports import (
     KnowledgeEvents,
     Metrics,
     NoMetrics,
-    Signal,
 )
 from bot.core.serialize import result_from_json, result_to_json
 
@@ -447,4 +446,4 @@ def _float_or_none(value: Any) -> float | None:
         return None
 
 
-__all__ = ["ConversationRouter", "DuplicateInProgressError", "Signal", "Started"]
+__all__ = ["ConversationRouter", "DuplicateInProgressError", "Started"]

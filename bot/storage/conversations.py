@@ -244,20 +244,6 @@ class SqlConversationStore:
             created_at=now,
         )
 
-    async def add_message(
-        self, conversation_id: str, sender: Sender, text: str, language: str | None = None
-    ) -> StoredMessage:
-        row = MessageRow(
-            conversation_id=conversation_id,
-            sender=sender.value,
-            text=text,
-            language=language,
-            created_at=self._clock(),
-        )
-        async with self._sessions.begin() as session:
-            await self._insert(session, conversation_id, [row], row.created_at)
-        return to_message(row)
-
     async def messages_after(
         self, conversation_id: str, cursor: int, limit: int = 100
     ) -> list[StoredMessage]:

@@ -47,9 +47,6 @@ class ConversationHub:
                 logger.warning("socket queue full for %s; frame dropped", conversation_id)
         return delivered
 
-    def listeners(self, conversation_id: str) -> int:
-        return len(self._subscribers.get(conversation_id, ()))
-
 
 class WidgetSender:
     """Delivers officer replies and notices to the visitor's open widget sockets.

@@ -54,12 +54,8 @@ class CaseService:
         if conversation is None:
             logger.info("case %s: conversation erased, visitor not notified", case.reference)
             return
-        lang = case.language
-        text = status_text(self._t, case, lang)
-        [stored] = await self._conversations.add_replies(
-            conversation.id, [Reply(text, sender=Sender.SYSTEM)], lang
-        )
-        await self._senders.deliver(conversation, stored)
+        reply = Reply(status_text(self._t, case, case.language), sender=Sender.SYSTEM)
+        await self._senders.tell(self._conversations, conversation, reply, case.language)
 
 
 def status_text(catalogue: Catalogue, case: Case, lang: str) -> str:

@@ -86,6 +86,14 @@ class Senders:
         except Exception:  # a channel failure must not undo the officer's stored action
             logger.exception("delivery of message %s failed", message.id)
 
+    async def tell(
+        self, conversations: ConversationStore, conversation: Conversation, reply: Reply, lang: str
+    ) -> StoredMessage:
+        """Store ``reply`` in the transcript first, then deliver it on the visitor's channel."""
+        [stored] = await conversations.add_replies(conversation.id, [reply], lang)
+        await self.deliver(conversation, stored)
+        return stored
+
 
 class QueueService:
     def __init__(
@@ -227,13 +235,10 @@ class QueueService:
         **values: object,
     ) -> StoredMessage:
         text = self._t.text(key, conversation.language, **values)
-        [stored] = await self._conversations.add_replies(
-            conversation.id,
-            [Reply(text, buttons=buttons, sender=Sender.SYSTEM)],
-            conversation.language,
+        reply = Reply(text, buttons=buttons, sender=Sender.SYSTEM)
+        return await self._senders.tell(
+            self._conversations, conversation, reply, conversation.language
         )
-        await self._senders.deliver(conversation, stored)
-        return stored
 
 
 def summary(ticket: Ticket, now: dt.datetime) -> Mapping[str, object]:

@@ -192,15 +192,20 @@ class ConversationRouter:
         conversation = await self._update_language(conversation, message)
         self._metrics.message(conversation.channel.value, conversation.language)
         result = await self._route(conversation, incoming.message_id, message, visitor_timezone)
+        await self._finish(incoming.message_id, result)
+        return result
+
+    async def _finish(self, message_id: int, result: RouterResult) -> None:
+        """Store the replies and the result with the message (one transaction), then count."""
+        conversation = result.conversation
         await self._conversations.finish(
-            incoming.message_id,
+            message_id,
             conversation_id=conversation.id,
-            language=result.conversation.language,
+            language=conversation.language,
             replies=result.replies,
             result=result_to_json(result),
         )
         self._metrics.outcome(conversation.channel.value, result.outcome)
-        return result
 
     async def _route(
         self,
@@ -234,14 +239,7 @@ class ConversationRouter:
                 Reply(self._t.text("slow_down", conversation.language), sender=Sender.SYSTEM),
             )
         result = RouterResult(conversation, replies, outcome="throttled")
-        await self._conversations.finish(
-            incoming.message_id,
-            conversation_id=conversation.id,
-            language=conversation.language,
-            replies=replies,
-            result=result_to_json(result),
-        )
-        self._metrics.outcome(conversation.channel.value, "throttled")
+        await self._finish(incoming.message_id, result)
         return result
 
     async def say(self, conversation: Conversation, replies: list[Reply]) -> None:

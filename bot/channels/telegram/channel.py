@@ -17,6 +17,7 @@ import hmac
 import json
 import logging
 from collections.abc import Callable
+from dataclasses import replace
 
 from fastapi import Request
 from fastapi.responses import JSONResponse
@@ -62,6 +63,7 @@ from bot.core.models import (
 from bot.core.ports import DeliveryRejectedError, DeliveryRetryError
 from bot.core.ratelimit import RateLimiter
 from bot.core.router import ConversationRouter, DuplicateInProgressError
+from bot.web.errors import error_body
 
 logger = logging.getLogger(__name__)
 LANGUAGE_NAMES = {
@@ -308,7 +310,7 @@ class TelegramChannel:
             with contextlib.suppress(DuplicateInProgressError):
                 await self._router.handle(
                     conversation,
-                    IncomingMessage(**{**incoming.__dict__, "text": f"[{kind} sent on Telegram]"}),
+                    replace(incoming, text=f"[{kind} sent on Telegram]"),
                 )
             await self._say(conversation, "media_forwarded")
         else:
@@ -321,24 +323,15 @@ class TelegramChannel:
         incoming = self._incoming(update, "", f"tg:{update.update_id}")
         conversation, created = await self._conversation(incoming)
         replies = [] if created else [self._router.consent_notice(conversation)]
-        replies.append(self._language_choice(conversation.language))
-        await self._router.say(conversation, replies)
-        self._wake()
+        await self._tell(conversation, *replies, self._language_choice(conversation.language))
 
     async def _help(self, update: Update, context: Context) -> None:
-        chat = update.effective_chat
-        if chat is None:
-            return
-        conversation, _ = await self._conversation(self._incoming(update, "", ""))
-        await self._say(conversation, "help")
+        if conversation := await self._chat_conversation(update):
+            await self._say(conversation, "help")
 
     async def _language(self, update: Update, context: Context) -> None:
-        chat = update.effective_chat
-        if chat is None:
-            return
-        conversation, _ = await self._conversation(self._incoming(update, "", ""))
-        await self._router.say(conversation, [self._language_choice(conversation.language)])
-        self._wake()
+        if conversation := await self._chat_conversation(update):
+            await self._tell(conversation, self._language_choice(conversation.language))
 
     async def _choose_language(self, update: Update, context: Context) -> None:
         query = update.callback_query
@@ -349,40 +342,33 @@ class TelegramChannel:
         language = normalise(query.data.split(":", 1)[1])
         if language is None:
             return
-        conversation, _ = await self._conversation(self._incoming(update, "", ""))
-        conversation = await self._router.set_language(conversation, language)
-        await self._say(conversation, "language_set")
+        conversation = await self._chat_conversation(update)
+        if conversation is not None:
+            conversation = await self._router.set_language(conversation, language)
+            await self._say(conversation, "language_set")
 
     async def _human(self, update: Update, context: Context) -> None:
-        chat = update.effective_chat
-        if chat is None:
-            return
-        conversation, _ = await self._conversation(self._incoming(update, "", ""))
-        await self._router.request_officer(conversation, reason="requested")
-        self._wake()
+        if conversation := await self._chat_conversation(update):
+            await self._router.request_officer(conversation, reason="requested")
+            self._wake()
 
     async def _status(self, update: Update, context: Context) -> None:
-        chat = update.effective_chat
-        if chat is None:
+        conversation = await self._chat_conversation(update)
+        if conversation is None:
             return
-        conversation, _ = await self._conversation(self._incoming(update, "", ""))
-        lang = conversation.language
         if not context.args:
             await self._say(conversation, "status_usage")
             return
-        text = await self._router.case_status_text(context.args[0][:16], lang)
-        await self._router.say(conversation, [Reply(text, sender=Sender.SYSTEM)])
-        self._wake()
+        text = await self._router.case_status_text(context.args[0][:16], conversation.language)
+        await self._tell(conversation, Reply(text, sender=Sender.SYSTEM))
 
     async def _forget(self, update: Update, context: Context) -> None:
-        chat = update.effective_chat
-        if chat is None:
+        chat, conversation = update.effective_chat, await self._chat_conversation(update)
+        if chat is None or conversation is None:
             return
-        conversation, _ = await self._conversation(self._incoming(update, "", ""))
-        lang = conversation.language
         await self._router.forget(conversation)
         # Sent directly: the conversation (and with it the outbox) is gone.
-        await self._send_now(chat.id, self._t.text("forgotten", lang))
+        await self._send_now(chat.id, self._t.text("forgotten", conversation.language))
 
     async def _error(self, update: object, context: Context) -> None:
         logger.error("telegram handler failed", exc_info=context.error)
@@ -406,13 +392,25 @@ class TelegramChannel:
     async def _conversation(self, incoming: IncomingMessage) -> tuple[Conversation, bool]:
         return await self._router.conversation_for_chat(incoming)
 
+    async def _chat_conversation(self, update: Update) -> Conversation | None:
+        """The conversation of the update's chat (for commands), None for a chatless update."""
+        if update.effective_chat is None:
+            return None
+        conversation, _ = await self._conversation(self._incoming(update, "", ""))
+        return conversation
+
     def _language_choice(self, lang: str) -> Reply:
         buttons = tuple(Button(LANGUAGE_NAMES[code], f"lang:{code}") for code in SUPPORTED)
         return Reply(self._t.text("choose_language", lang), buttons=buttons, sender=Sender.SYSTEM)
 
     async def _say(self, conversation: Conversation, key: str) -> None:
-        text = self._t.text(key, conversation.language)
-        await self._router.say(conversation, [Reply(text, sender=Sender.SYSTEM)])
+        await self._tell(
+            conversation, Reply(self._t.text(key, conversation.language), sender=Sender.SYSTEM)
+        )
+
+    async def _tell(self, conversation: Conversation, *replies: Reply) -> None:
+        """Store the replies; the outbox delivers them."""
+        await self._router.say(conversation, list(replies))
         self._wake()
 
     async def _typing(self, chat_id: int) -> None:
@@ -430,7 +428,7 @@ class TelegramChannel:
 
 
 def _bad_update(reason: str) -> JSONResponse:
-    return JSONResponse({"error": {"code": "bad_update", "message": reason[:200]}}, 400)
+    return JSONResponse(error_body("bad_update", reason[:200]), 400)
 
 
 def _media_kind(update: Update) -> str:

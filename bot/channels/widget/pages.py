@@ -10,10 +10,10 @@ from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse, HTMLResponse, Response
 
 from bot.channels.widget.markdown import render
+from bot.core.language import DEFAULT, SUPPORTED
 from index.knowledge import KnowledgeBase
 
 STATIC = Path(__file__).with_name("static")
-LANGS = ("en", "vi", "zh", "ko", "ja", "fr", "de", "ru")
 
 pages = APIRouter(include_in_schema=False)
 
@@ -62,7 +62,7 @@ language: open the chat at the bottom right.</p>
 @pages.get("/kb/{article_id}", response_class=HTMLResponse)
 async def article_page(article_id: str, request: Request, lang: str = "en") -> Response:
     kb: KnowledgeBase = request.app.state.knowledge
-    lang = lang if lang in LANGS else "en"
+    lang = lang if lang in SUPPORTED else DEFAULT
     if article_id not in kb.articles:
         return HTMLResponse("<!doctype html><title>Not found</title><p>No such article.</p>", 404)
     if kb.valid_until(article_id) < dt.date.today():
@@ -84,7 +84,7 @@ async def article_page(article_id: str, request: Request, lang: str = "en") -> R
     )
     others = " ".join(
         f'<a href="/kb/{html.escape(article_id)}?lang={code}" lang="{code}">{code}</a>'
-        for code in LANGS
+        for code in SUPPORTED
         if code in kb.articles[article_id]
     )
     note = '<p class="meta">English version (not yet translated).</p>' if fallback else ""

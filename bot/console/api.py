@@ -29,6 +29,7 @@ from bot.core.ports import (
     CaseStore,
     ConversationStore,
     OfficerStore,
+    Session,
     Statistics,
     TicketStore,
 )
@@ -68,24 +69,41 @@ def services(request: Request) -> ConsoleServices:
     return console
 
 
-async def current_officer(request: Request) -> Officer:
-    """The officer behind a bearer token or a session cookie (with its CSRF token)."""
+@dataclass(frozen=True)
+class Authenticated:
+    """The session a request proved, and how (the token it sent, bearer or cookie)."""
+
+    token: str
+    session: Session
+    via_cookie: bool
+
+
+async def authenticated(request: Request) -> Authenticated:
+    """A bearer token or a session cookie (with its CSRF token); 401/403 otherwise."""
     console = services(request)
     authorization = request.headers.get("authorization", "")
     if authorization[:7].lower() == "bearer ":
-        session = await console.auth.session(authorization[7:].strip())
+        token = authorization[7:].strip()
+        session = await console.auth.session(token)
         if session is None:
             raise ApiError(401, "unauthorized", "the token is unknown or expired")
-        return session.officer
+        return Authenticated(token, session, via_cookie=False)
     cookie = request.cookies.get(COOKIE)
     session = await console.auth.session(cookie) if cookie else None
-    if session is None:
+    if cookie is None or session is None:
         raise ApiError(401, "unauthorized", "log in first")
     if request.method not in SAFE_METHODS:
         sent = request.headers.get("x-csrf-token", "")
         if not hmac.compare_digest(sent.encode(), session.csrf_token.encode()):
             raise ApiError(403, "csrf", "missing or wrong X-CSRF-Token header")
-    return session.officer
+    return Authenticated(cookie, session, via_cookie=True)
+
+
+CurrentSession = Annotated[Authenticated, Depends(authenticated)]
+
+
+async def current_officer(auth: CurrentSession) -> Officer:
+    return auth.session.officer
 
 
 CurrentOfficer = Annotated[Officer, Depends(current_officer)]
@@ -162,24 +180,19 @@ async def login(body: LoginIn, request: Request) -> JSONResponse:
 
 
 @officer_api.post("/logout", summary="End this session")
-async def logout(request: Request, officer: CurrentOfficer) -> Response:
+async def logout(request: Request, auth: CurrentSession) -> Response:
     console = services(request)
-    token = request.cookies.get(COOKIE) or request.headers.get("authorization", "")[7:].strip()
-    await console.auth.logout(token)
-    await console.audit.record(officer.id, "officer.logout")
+    await console.auth.logout(auth.token)  # the session this request proved, not another one
+    await console.audit.record(auth.session.officer.id, "officer.logout")
     response = JSONResponse({"ok": True})
     response.delete_cookie(COOKIE, path="/")
     return response
 
 
 @officer_api.get("/me", summary="The logged-in officer (and a fresh CSRF token for cookies)")
-async def me(request: Request, officer: CurrentOfficer) -> JSONResponse:
-    console = services(request)
-    cookie = request.cookies.get(COOKIE)
-    session = await console.auth.session(cookie) if cookie else None
-    return JSONResponse(
-        {"officer": officer_json(officer), "csrf_token": session.csrf_token if session else None}
-    )
+async def me(auth: CurrentSession) -> JSONResponse:
+    csrf_token = auth.session.csrf_token if auth.via_cookie else None
+    return JSONResponse({"officer": officer_json(auth.session.officer), "csrf_token": csrf_token})
 
 
 @officer_api.get("/tickets", summary="The queue (open tickets by default)")

@@ -139,6 +139,22 @@ def test_cookie_sessions_need_the_csrf_token(client: TestClient) -> None:
     assert client.get("/api/v1/officer/me").status_code == 401
 
 
+def test_logout_ends_the_session_the_request_proved(client: TestClient) -> None:
+    bearer = officer(client, "eve")
+    login = client.post(
+        "/api/v1/officer/login",
+        json={"username": "eve", "password": PASSWORD, "session": "cookie"},
+    )
+    assert login.status_code == 200
+    cookie = client.cookies["desk_session"]
+    # A script holding a bearer token, run from a browser that also has a console cookie.
+    assert client.post("/api/v1/officer/logout", headers=bearer).status_code == 200
+    assert client.get("/api/v1/officer/me", headers=bearer).status_code == 401
+    client.cookies.set("desk_session", cookie)  # the response told this client to drop it
+    me = client.get("/api/v1/officer/me")
+    assert me.status_code == 200 and me.json()["csrf_token"] == login.json()["csrf_token"]
+
+
 def test_lockout_after_repeated_failures(client: TestClient) -> None:
     officer(client, "dung")
     for _ in range(4):

@@ -84,3 +84,25 @@ def test_handoff_between_a_visitor_and_an_officer(browser: Browser, stack: FullS
     finally:
         officer_ctx.close()
         visitor_ctx.close()
+
+
+def test_after_logout_the_login_form_is_left_alone(browser: Browser, stack: FullStack) -> None:
+    add_officer(stack, "minh")
+    context = browser.new_context(viewport={"width": 1300, "height": 900})
+    page = context.new_page()
+    page.clock.install()  # the queue refreshes every 30 s; the test moves time on instead
+    try:
+        page.goto(stack.gateway_url + "/console")
+        page.get_by_label("Username").fill("minh")
+        page.get_by_label("Password").fill(PASSWORD)
+        page.get_by_role("button", name="Log in").click()
+        expect(page.get_by_role("heading", name="Queue")).to_be_visible()
+        page.get_by_role("button", name="Log out").click()
+        expect(page.get_by_role("button", name="Log in")).to_be_visible()
+        page.get_by_label("Username").fill("somebody-else")
+        page.clock.run_for(95_000)  # three refresh periods
+        page.wait_for_timeout(1_500)  # real time for any request a timer started
+        expect(page.get_by_label("Username")).to_have_value("somebody-else")
+        expect(page.get_by_text("Your session has ended")).to_have_count(0)
+    finally:
+        context.close()

@@ -93,12 +93,12 @@
     var who = el("span", { class: "who" }, me.display_name + " (" + me.role + ")");
     var out = el("button", { type: "button" }, "Log out");
     out.addEventListener("click", function () {
-      call("POST", "/logout").finally(function () { if (events) { events.close(); } showLogin(); });
+      call("POST", "/logout").finally(function () { stopLive(); showLogin(); });
     });
     header.append(nav, who, out);
     app.append(header, el("main", { id: "main" }));
+    stopLive();
     connectEvents();
-    if (timer) { clearInterval(timer); }
     // Live events come from the gateway process this console is connected to; with several
     // gateway replicas this refresh brings what the others saw (never over a draft reply).
     timer = setInterval(function () {
@@ -124,6 +124,13 @@
     else if (view === "gaps") { renderGaps(main); }
     else if (view === "overview") { renderOverview(main); }
     else if (view === "audit") { renderAudit(main); }
+  }
+
+  // Ends the live feed and the periodic refresh: after logout a refresh would get 401 and
+  // redraw the login form under the officer's fingers.
+  function stopLive() {
+    if (events) { events.close(); events = null; }
+    if (timer) { clearInterval(timer); timer = null; }
   }
 
   function connectEvents() {
@@ -402,7 +409,7 @@
   }
 
   function handleAuth(err) {
-    if (err.status === 401) { if (events) { events.close(); } showLogin("Your session has ended; please log in again."); }
+    if (err.status === 401) { stopLive(); showLogin("Your session has ended; please log in again."); }
   }
 
   // --- start ----------------------------------------------------------------------------

@@ -44,13 +44,13 @@ from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidStatus
 from websockets.typing import Origin
 
+from benchmarks.common import RESULTS, saved
 from benchmarks.machine import describe_machine
 from bot.channels.widget.socket import MAX_FRAME_BYTES
 from bot.config import Settings
 from tests.support.processes import REPO, FullStack, rasa_model_path
 from tests.support.telegram_standin import BotApiStandIn
 
-ROOT = Path(__file__).resolve().parent.parent
 MAX_MESSAGE_CHARS = Settings.max_message_chars
 MAX_BODY_BYTES = Settings.max_body_bytes
 DEFAULT_SECRET = "fuzz-webhook-secret-0123456789"
@@ -2057,7 +2057,7 @@ def main() -> int:
     parser.add_argument(
         "--strict-log", action="store_true", help="also fail when the gateway logged tracebacks"
     )
-    parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results" / "fuzz.json")
+    parser.add_argument("--out", type=Path, default=RESULTS / "fuzz.json")
     args = parser.parse_args()
     rasa = not args.no_rasa
     secret = DEFAULT_SECRET
@@ -2177,7 +2177,7 @@ def main() -> int:
             print(f"{name} log: {found['events']} tracebacks")
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-    print(f"saved {args.out.relative_to(ROOT) if args.out.is_relative_to(ROOT) else args.out}")
+    print(saved(args.out))
     print("PASS" if ok else "FAIL")
     return 0 if ok else 1
 

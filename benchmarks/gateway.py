@@ -23,26 +23,14 @@ import time
 from pathlib import Path
 
 import httpx
-import numpy as np
 
+from benchmarks.common import RESULTS, knowledge_questions, latency_summary, saved
 from benchmarks.machine import describe_machine
+from index.evaluation import LabelledQuestion
 from tests.support.processes import FullStack, rasa_model_path
 
-ROOT = Path(__file__).resolve().parent.parent
-DEV_SET = ROOT / "benchmarks" / "data" / "retrieval_dev.jsonl"
 
-
-def percentiles(values: list[float]) -> dict[str, float]:
-    arr = np.array(values)
-    return {
-        "p50": round(float(np.percentile(arr, 50)), 1),
-        "p95": round(float(np.percentile(arr, 95)), 1),
-        "mean": round(float(arr.mean()), 1),
-        "samples": int(arr.size),
-    }
-
-
-async def sequential(stack: FullStack, questions: list[dict[str, str]]) -> dict[str, object]:
+async def sequential(stack: FullStack, questions: list[LabelledQuestion]) -> dict[str, object]:
     rasa_ms: list[float] = []
     gateway_ms: list[float] = []
     async with httpx.AsyncClient(timeout=60) as client:
@@ -52,8 +40,8 @@ async def sequential(stack: FullStack, questions: list[dict[str, str]]) -> dict[
                 f"{stack.rasa_url}/webhooks/rest/webhook",
                 json={
                     "sender": f"bench-r{i}",
-                    "message": q["q"],
-                    "metadata": {"language": q["lang"]},
+                    "message": q.q,
+                    "metadata": {"language": q.lang},
                 },
             )
             r.raise_for_status()
@@ -61,21 +49,21 @@ async def sequential(stack: FullStack, questions: list[dict[str, str]]) -> dict[
             start = time.perf_counter()
             g = await client.post(
                 f"{stack.gateway_url}/api/v1/messages",
-                json={"text": q["q"], "language": q["lang"]},
+                json={"text": q.q, "language": q.lang},
             )
             g.raise_for_status()
             gateway_ms.append((time.perf_counter() - start) * 1000)
     warm = 5  # the first calls fill caches
     overhead = [g - r for g, r in zip(gateway_ms[warm:], rasa_ms[warm:], strict=True)]
     return {
-        "rasa_rest_ms": percentiles(rasa_ms[warm:]),
-        "gateway_ms": percentiles(gateway_ms[warm:]),
-        "gateway_overhead_ms": percentiles(overhead),
+        "rasa_rest_ms": latency_summary(rasa_ms[warm:]),
+        "gateway_ms": latency_summary(gateway_ms[warm:]),
+        "gateway_overhead_ms": latency_summary(overhead),
     }
 
 
 async def concurrent(
-    stack: FullStack, questions: list[dict[str, str]], visitors: int, seconds: float
+    stack: FullStack, questions: list[LabelledQuestion], visitors: int, seconds: float
 ) -> dict[str, object]:
     done: list[float] = []
     errors = 0
@@ -87,7 +75,7 @@ async def concurrent(
         async with httpx.AsyncClient(timeout=60) as client:
             while time.monotonic() < deadline:
                 q = questions[i % len(questions)]
-                body: dict[str, object] = {"text": q["q"], "language": q["lang"]}
+                body: dict[str, object] = {"text": q.q, "language": q.lang}
                 headers: dict[str, str] = {}
                 start = time.perf_counter()
                 r = await client.post(
@@ -107,7 +95,7 @@ async def concurrent(
         "seconds": round(elapsed, 1),
         "messages": len(done),
         "messages_per_second": round(len(done) / elapsed, 2),
-        "latency_ms": percentiles(done) if done else {},
+        "latency_ms": latency_summary(done),
         "errors": errors,
     }
 
@@ -117,12 +105,9 @@ def main() -> int:
     parser.add_argument("--questions", type=int, default=100)
     parser.add_argument("--visitors", type=int, default=8)
     parser.add_argument("--seconds", type=float, default=30.0)
-    parser.add_argument(
-        "--out", type=Path, default=ROOT / "benchmarks" / "results" / "gateway.json"
-    )
+    parser.add_argument("--out", type=Path, default=RESULTS / "gateway.json")
     args = parser.parse_args()
-    questions = [json.loads(x) for x in DEV_SET.read_text(encoding="utf-8").splitlines() if x]
-    questions = [q for q in questions if q["expected"]][: args.questions]
+    questions = knowledge_questions(args.questions)
     with tempfile.TemporaryDirectory() as tmp:
         stack = FullStack(Path(tmp), extra_env={"LOG_LEVEL": "WARNING"})
         stack.start(rasa_model_path())
@@ -143,7 +128,7 @@ def main() -> int:
     )
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
-    print(f"saved {args.out.relative_to(ROOT)}")
+    print(saved(args.out))
     return 0
 
 

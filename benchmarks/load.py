@@ -53,17 +53,16 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-import numpy as np
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import WebSocketException
 
+from benchmarks.common import DEV_SET, RESULTS, latency_summary, saved
 from benchmarks.machine import describe_machine
+from index.evaluation import read_questions
 from tests.support.processes import FullStack, rasa_model_path
 
-ROOT = Path(__file__).resolve().parent.parent
-DEV_SET = ROOT / "benchmarks" / "data" / "retrieval_dev.jsonl"
 REQUEST_TIMEOUT = 60.0
-# The per-visitor limit allows about 20 messages a minute: never send faster than this.
+# At most one message every 3 s per visitor, well inside the per-visitor limit (30 a minute).
 MIN_SEND_INTERVAL = 60.0 / 20
 MAX_EXAMPLES = 10
 TIMEZONE = "Asia/Ho_Chi_Minh"
@@ -108,20 +107,6 @@ class Recorder:
                     "detail": detail[:300],
                 }
             )
-
-
-def percentiles(values: list[float]) -> dict[str, float | int]:
-    if not values:
-        return {"samples": 0}
-    arr = np.array(values)
-    return {
-        "p50": round(float(np.percentile(arr, 50)), 1),
-        "p95": round(float(np.percentile(arr, 95)), 1),
-        "p99": round(float(np.percentile(arr, 99)), 1),
-        "max": round(float(arr.max()), 1),
-        "mean": round(float(arr.mean()), 1),
-        "samples": int(arr.size),
-    }
 
 
 # --- one visitor ----------------------------------------------------------------------------
@@ -398,10 +383,8 @@ class ResourceSampler(threading.Thread):
 
 def load_questions() -> dict[str, list[str]]:
     by_language: dict[str, list[str]] = {}
-    for line in DEV_SET.read_text(encoding="utf-8").splitlines():
-        if line.strip():
-            q = json.loads(line)
-            by_language.setdefault(q["lang"], []).append(q["q"])
+    for q in read_questions(DEV_SET):
+        by_language.setdefault(q.lang, []).append(q.q)
     return by_language
 
 
@@ -498,11 +481,12 @@ def summarise(rec: Recorder, timing: dict[str, Any]) -> dict[str, Any]:
     return {
         "messages_answered": len(answered),
         "messages_per_second": round(len(answered) / timing["window_s"], 2),
-        "latency_ms": percentiles([s.ms for s in measured]),
+        "latency_ms": latency_summary([s.ms for s in measured], tail=True),
         "latency_ms_by_transport": {
-            t: percentiles([s.ms for s in measured if s.transport == t]) for t in ("rest", "ws")
+            t: latency_summary([s.ms for s in measured if s.transport == t], tail=True)
+            for t in ("rest", "ws")
         },
-        "transcript_ms": percentiles([s.ms for s in transcripts]),
+        "transcript_ms": latency_summary([s.ms for s in transcripts], tail=True),
         "messages_total": len(messages),
         "conversations": rec.conversations,
         "handoffs": rec.handoffs,
@@ -541,7 +525,7 @@ def main() -> int:
     parser.add_argument(
         "--model", type=Path, help="trained Rasa model (default: the one for the current sources)"
     )
-    parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results" / "load.json")
+    parser.add_argument("--out", type=Path, default=RESULTS / "load.json")
     args = parser.parse_args()
     if args.visitors < 1 or args.duration <= 0 or args.warmup < 0:
         parser.error("need --visitors >= 1, --duration > 0, --warmup >= 0")
@@ -596,7 +580,7 @@ def main() -> int:
     print_table(result)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-    print(f"saved {args.out.relative_to(ROOT) if args.out.is_relative_to(ROOT) else args.out}")
+    print(saved(args.out))
     return 1 if summary["errors"] or not summary["messages_answered"] else 0
 
 

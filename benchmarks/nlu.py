@@ -22,20 +22,19 @@ import time
 from pathlib import Path
 
 import httpx
-import numpy as np
 
+from benchmarks.common import RESULTS, ROOT, knowledge_questions, latency_summary, saved
 from benchmarks.machine import describe_machine
+from index.evaluation import LabelledQuestion
 from tests.support.processes import DialogueStack, rasa_model_path
 
-ROOT = Path(__file__).resolve().parent.parent
 HELD_OUT = ROOT / "benchmarks" / "data" / "nlu_heldout.jsonl"
-DEV_SET = ROOT / "benchmarks" / "data" / "retrieval_dev.jsonl"
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--latency-questions", type=int, default=120)
-    parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results" / "nlu.json")
+    parser.add_argument("--out", type=Path, default=RESULTS / "nlu.json")
     args = parser.parse_args()
 
     model = rasa_model_path()
@@ -43,8 +42,7 @@ def main() -> int:
         print(f"no trained model at {model}: run `make rasa-model`", file=sys.stderr)
         return 2
     examples = [json.loads(x) for x in HELD_OUT.read_text(encoding="utf-8").splitlines() if x]
-    questions = [json.loads(x) for x in DEV_SET.read_text(encoding="utf-8").splitlines() if x]
-    questions = [q for q in questions if q["expected"]][: args.latency_questions]
+    questions = knowledge_questions(args.latency_questions)
 
     with tempfile.TemporaryDirectory() as tmp:
         stack = DialogueStack(Path(tmp))
@@ -77,7 +75,7 @@ def main() -> int:
     )
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-    print(f"saved {args.out.relative_to(ROOT)}")
+    print(saved(args.out))
     return 0
 
 
@@ -109,7 +107,7 @@ def _intents(stack: DialogueStack, examples: list[dict[str, str]]) -> tuple[dict
     return table, ranked
 
 
-def _latency(stack: DialogueStack, questions: list[dict[str, str]]) -> dict[str, float]:
+def _latency(stack: DialogueStack, questions: list[LabelledQuestion]) -> dict[str, float]:
     times = []
     with httpx.Client(timeout=60) as client:
         for i, q in enumerate(questions):
@@ -118,19 +116,13 @@ def _latency(stack: DialogueStack, questions: list[dict[str, str]]) -> dict[str,
                 f"{stack.rasa_url}/webhooks/rest/webhook",
                 json={
                     "sender": f"bench-{i}",
-                    "message": q["q"],
-                    "metadata": {"language": q["lang"]},
+                    "message": q.q,
+                    "metadata": {"language": q.lang},
                 },
             )
             r.raise_for_status()
             times.append((time.perf_counter() - start) * 1000)
-    arr = np.array(times[5:] if len(times) > 10 else times)  # the first calls warm up caches
-    return {
-        "p50": round(float(np.percentile(arr, 50)), 1),
-        "p95": round(float(np.percentile(arr, 95)), 1),
-        "mean": round(float(arr.mean()), 1),
-        "samples": int(arr.size),
-    }
+    return latency_summary(times[5:] if len(times) > 10 else times)  # first calls warm caches
 
 
 if __name__ == "__main__":

@@ -19,8 +19,7 @@ import sys
 import time
 from pathlib import Path
 
-import numpy as np
-
+from benchmarks.common import DEV_SET, RESULTS, ROOT, latency_summary, saved
 from benchmarks.machine import describe_machine
 from index.builder import build_index
 from index.cli import format_table
@@ -29,16 +28,13 @@ from index.evaluation import by_language, latency_ms, read_questions, run
 from index.knowledge import load_knowledge
 from index.retriever import Retriever
 
-ROOT = Path(__file__).resolve().parent.parent
-DEV_SET = ROOT / "benchmarks" / "data" / "retrieval_dev.jsonl"
-
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--embedder", default=DEFAULT_EMBEDDER)
     parser.add_argument("--questions", type=Path, default=DEV_SET)
     parser.add_argument("--knowledge", type=Path, default=ROOT / "knowledge")
-    parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results")
+    parser.add_argument("--out", type=Path, default=RESULTS)
     parser.add_argument("--repeat", type=int, default=3, help="timed passes over the set")
     args = parser.parse_args()
 
@@ -62,7 +58,6 @@ def main() -> int:
     for _ in range(args.repeat - 1):
         timings.extend(o.seconds for o in run(retriever, questions))
     table = by_language(outcomes, retriever.thresholds)
-    times_ms = np.array(timings) * 1000
 
     result = {
         "benchmark": "retrieval",
@@ -76,12 +71,7 @@ def main() -> int:
         },
         "calibration": report.manifest.calibration,
         "languages": {lang: m.to_json() for lang, m in table.items()},
-        "latency_ms": {
-            "p50": round(float(np.percentile(times_ms, 50)), 2),
-            "p95": round(float(np.percentile(times_ms, 95)), 2),
-            "mean": round(float(times_ms.mean()), 2),
-            "samples": len(timings),
-        },
+        "latency_ms": latency_summary([t * 1000 for t in timings], digits=2),
         "first_pass_latency_ms": latency_ms(outcomes),
         "index_build_seconds": round(build_seconds, 1) if report.built else None,
         "machine": describe_machine(),
@@ -115,7 +105,7 @@ def main() -> int:
     args.out.mkdir(parents=True, exist_ok=True)
     path = args.out / f"retrieval-{slug}.json"
     path.write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-    print(f"saved {path.relative_to(ROOT)}")
+    print(saved(path))
     return 0
 
 

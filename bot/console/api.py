@@ -22,7 +22,7 @@ from bot.console.canned import CannedReplies
 from bot.console.events import ConsoleEvents
 from bot.core.auth import AccountLockedError, AuthError, OfficerAuth
 from bot.core.cases import CaseService
-from bot.core.models import CaseStatus, Officer, Role, TicketStatus
+from bot.core.models import CaseStatus, Officer, Role, TicketStatus, utc_now
 from bot.core.ports import (
     AuditLog,
     Case,
@@ -204,8 +204,8 @@ async def list_tickets(
     console = services(request)
     wanted = None if status == "open" else TicketStatus(status)
     tickets = await console.tickets.in_status(wanted)
-    now = dt.datetime.now(dt.UTC)
-    return JSONResponse({"tickets": [dict(summary(t, now)) for t in tickets]})
+    now = utc_now()  # one "now" for the whole list
+    return JSONResponse({"tickets": [summary(t, now) for t in tickets]})
 
 
 @officer_api.get("/tickets/{ticket_id}", summary="A ticket with its full transcript")
@@ -222,7 +222,7 @@ async def get_ticket(ticket_id: str, request: Request, officer: CurrentOfficer) 
     )
     return JSONResponse(
         {
-            "ticket": dict(summary(ticket, dt.datetime.now(dt.UTC))),
+            "ticket": summary(ticket),
             "conversation": {
                 "id": ticket.conversation_id,
                 "language": conversation.language if conversation else None,
@@ -243,7 +243,7 @@ async def claim(ticket_id: str, request: Request, officer: CurrentOfficer) -> JS
         ticket = await services(request).queue.claim(ticket_id, officer)
     except (QueueError, ValueError) as exc:
         raise queue_errors(exc) from exc
-    return JSONResponse({"ticket": dict(summary(ticket, dt.datetime.now(dt.UTC)))})
+    return JSONResponse({"ticket": summary(ticket)})
 
 
 @officer_api.post("/tickets/{ticket_id}/messages", summary="Reply to the visitor")
@@ -269,7 +269,7 @@ async def transfer(
         ticket = await console.queue.transfer(ticket_id, officer, target)
     except (QueueError, ValueError) as exc:
         raise queue_errors(exc) from exc
-    return JSONResponse({"ticket": dict(summary(ticket, dt.datetime.now(dt.UTC)))})
+    return JSONResponse({"ticket": summary(ticket)})
 
 
 @officer_api.post("/tickets/{ticket_id}/close", summary="Close; the visitor is asked for a rating")
@@ -278,7 +278,7 @@ async def close(ticket_id: str, request: Request, officer: CurrentOfficer) -> JS
         ticket = await services(request).queue.close(ticket_id, officer)
     except (QueueError, ValueError) as exc:
         raise queue_errors(exc) from exc
-    return JSONResponse({"ticket": dict(summary(ticket, dt.datetime.now(dt.UTC)))})
+    return JSONResponse({"ticket": summary(ticket)})
 
 
 @officer_api.get("/officers", summary="Colleagues (for transfers)")

@@ -6,7 +6,6 @@ Frames carry ids and queue facts, never message text: a console fetches the tran
 from __future__ import annotations
 
 import asyncio
-import datetime as dt
 import json
 import logging
 from typing import Any
@@ -41,14 +40,10 @@ class ConsoleEvents:
                 logger.warning("a console is not reading its events; frame dropped")
 
     async def ticket_opened(self, ticket: Ticket) -> None:
-        self.publish("ticket_opened", dict(summary(ticket, _now())))
+        self.publish("ticket_opened", summary(ticket))
 
     async def ticket_changed(self, ticket: Ticket) -> None:
-        self.publish("ticket_changed", dict(summary(ticket, _now())))
+        self.publish("ticket_changed", summary(ticket))
 
     async def visitor_wrote(self, ticket: Ticket, message: StoredMessage) -> None:
         self.publish("visitor_message", {"ticket_id": ticket.id, "message_id": message.id})
-
-
-def _now() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)

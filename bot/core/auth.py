@@ -14,8 +14,7 @@ import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from bot.core.handoff import utc_now
-from bot.core.models import Officer, Role
+from bot.core.models import Officer, Role, utc_now
 from bot.core.ports import AuditLog, OfficerStore, PasswordHasher, Session, SessionStore
 
 MAX_FAILURES = 5

@@ -14,7 +14,16 @@ from collections.abc import Callable
 from zoneinfo import ZoneInfo
 
 from bot.core.i18n import Catalogue
-from bot.core.models import Conversation, HandoffInfo, Mode, Priority, Reply, Sender, Ticket
+from bot.core.models import (
+    Conversation,
+    HandoffInfo,
+    Mode,
+    Priority,
+    Reply,
+    Sender,
+    Ticket,
+    utc_now,
+)
 from bot.core.office_hours import OfficeHours
 from bot.core.ports import ConversationStore, Metrics, NoMetrics, OfficerNotifier, TicketStore
 
@@ -23,10 +32,6 @@ logger = logging.getLogger(__name__)
 EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 # Without enough recent history the estimate is "a few minutes", not an invented number.
 WAIT_HISTORY = dt.timedelta(days=14)
-
-
-def utc_now() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
 
 
 class HandoffService:

@@ -7,6 +7,11 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 
+def utc_now() -> dt.datetime:
+    """The clock every service and store uses unless a test gives it another."""
+    return dt.datetime.now(dt.UTC)
+
+
 class Channel(StrEnum):
     WEB = "web"
     TELEGRAM = "telegram"

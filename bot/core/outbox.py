@@ -20,8 +20,7 @@ import logging
 import random
 from collections.abc import Callable, Mapping
 
-from bot.core.handoff import utc_now
-from bot.core.models import Channel, Conversation, OutboxItem, StoredMessage
+from bot.core.models import Channel, Conversation, OutboxItem, StoredMessage, utc_now
 from bot.core.ports import (
     DeliveryRejectedError,
     DeliveryRetryError,

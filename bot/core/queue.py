@@ -9,10 +9,9 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass
 
-from bot.core.handoff import utc_now
 from bot.core.i18n import Catalogue
 from bot.core.models import (
     Button,
@@ -26,6 +25,7 @@ from bot.core.models import (
     StoredMessage,
     Ticket,
     TicketStatus,
+    utc_now,
 )
 from bot.core.ports import (
     AuditLog,
@@ -241,7 +241,7 @@ class QueueService:
         )
 
 
-def summary(ticket: Ticket, now: dt.datetime) -> Mapping[str, object]:
+def summary(ticket: Ticket, now: dt.datetime | None = None) -> dict[str, object]:
     """What a list of tickets shows about one (no message text)."""
     return {
         "id": ticket.id,
@@ -252,5 +252,5 @@ def summary(ticket: Ticket, now: dt.datetime) -> Mapping[str, object]:
         "channel": ticket.channel.value,
         "officer_id": ticket.officer_id,
         "created_at": ticket.created_at.isoformat(),
-        "waiting_seconds": int((now - ticket.created_at).total_seconds()),
+        "waiting_seconds": int(((now or utc_now()) - ticket.created_at).total_seconds()),
     }

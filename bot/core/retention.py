@@ -12,7 +12,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from bot.core.handoff import utc_now
+from bot.core.models import utc_now
 from bot.core.ports import AuditLog, ConversationStore, DialogueEngine, DialogueUnavailableError
 
 logger = logging.getLogger(__name__)

@@ -9,9 +9,9 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from bot.core.models import CaseStatus
+from bot.core.models import CaseStatus, utc_now
 from bot.core.ports import Case
-from bot.storage.mapping import Sessions, new_reference, to_case, utc_now
+from bot.storage.mapping import Sessions, new_reference, to_case
 from bot.storage.tables import CaseRow, KnowledgeEventRow
 
 

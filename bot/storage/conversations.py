@@ -21,10 +21,11 @@ from bot.core.models import (
     Sender,
     StoredMessage,
     TicketStatus,
+    utc_now,
 )
 from bot.core.ports import Incoming
 from bot.core.serialize import buttons_to_json, sources_to_json
-from bot.storage.mapping import Sessions, to_conversation, to_message, utc_now
+from bot.storage.mapping import Sessions, to_conversation, to_message
 from bot.storage.tables import (
     AuditRow,
     CaseRow,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import secrets
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -26,10 +25,6 @@ from bot.storage.tables import CaseRow, ConversationRow, MessageRow, OfficerRow,
 
 REFERENCE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"  # no 0/O, 1/I/L: read aloud safely
 Sessions = async_sessionmaker[AsyncSession]
-
-
-def utc_now() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
 
 
 def new_reference() -> str:

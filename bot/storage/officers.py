@@ -10,9 +10,9 @@ from typing import Any
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 
-from bot.core.models import Officer, Role
+from bot.core.models import Officer, Role, utc_now
 from bot.core.ports import OfficerCredentials, Session
-from bot.storage.mapping import Sessions, to_officer, utc_now
+from bot.storage.mapping import Sessions, to_officer
 from bot.storage.tables import AuditRow, OfficerRow, OfficerSessionRow
 
 

@@ -7,8 +7,8 @@ from collections.abc import Callable
 
 from sqlalchemy import and_, func, or_, select, update
 
-from bot.core.models import DeliveryStatus, OutboxItem
-from bot.storage.mapping import Sessions, to_conversation, to_message, utc_now
+from bot.core.models import DeliveryStatus, OutboxItem, utc_now
+from bot.storage.mapping import Sessions, to_conversation, to_message
 from bot.storage.tables import ConversationRow, MessageRow, OutboxRow
 
 PENDING = DeliveryStatus.PENDING.value

@@ -109,8 +109,6 @@ class SqlStatistics:
             kinds[key][row.kind] += 1
             if row.query:
                 groups[key][" ".join(row.query.split()).lower()[:300]] += 1
-            else:
-                groups[key].update([])
         out = []
         for (language, article), counter in kinds.items():
             questions = groups[(language, article)].most_common(20)

@@ -9,8 +9,8 @@ from typing import Any
 
 from sqlalchemy import func, or_, select, update
 
-from bot.core.models import Channel, Priority, Ticket, TicketStatus
-from bot.storage.mapping import Sessions, to_ticket, utc_now
+from bot.core.models import Channel, Priority, Ticket, TicketStatus, utc_now
+from bot.storage.mapping import Sessions, to_ticket
 from bot.storage.tables import TicketRow
 
 

@@ -7,7 +7,7 @@ import secrets
 from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import ColumnElement, and_, func, or_, select, update
 
 from bot.core.models import Channel, Priority, Ticket, TicketStatus, utc_now
 from bot.storage.mapping import Sessions, to_ticket
@@ -196,11 +196,7 @@ class SqlTicketStore:
         async with self._sessions.begin() as session:
             result = await session.execute(
                 update(TicketRow)
-                .where(
-                    TicketRow.id == ticket_id,
-                    TicketRow.status == TicketStatus.WAITING.value,
-                    or_(TicketRow.announced_at.is_(None), TicketRow.announced_at < older_than),
-                )
+                .where(TicketRow.id == ticket_id, _announcement_due(older_than))
                 .values(announced_at=now)
             )
             return bool(result.rowcount == 1)  # type: ignore[attr-defined]
@@ -209,9 +205,7 @@ class SqlTicketStore:
         async with self._sessions() as session:
             rows = await session.scalars(
                 select(TicketRow).where(
-                    TicketRow.status == TicketStatus.WAITING.value,
-                    or_(TicketRow.announced_at.is_(None), TicketRow.announced_at < older_than),
-                    TicketRow.created_at < older_than,
+                    _announcement_due(older_than), TicketRow.created_at < older_than
                 )
             )
             return [to_ticket(r) for r in rows]
@@ -242,3 +236,11 @@ class SqlTicketStore:
             await session.execute(
                 update(TicketRow).where(TicketRow.id == ticket_id).values(rating=score)
             )
+
+
+def _announcement_due(older_than: dt.datetime) -> ColumnElement[bool]:
+    """Still waiting, and not announced since ``older_than``."""
+    return and_(
+        TicketRow.status == TicketStatus.WAITING.value,
+        or_(TicketRow.announced_at.is_(None), TicketRow.announced_at < older_than),
+    )

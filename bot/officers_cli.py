@@ -13,7 +13,7 @@ import sys
 
 from bot.config import Settings
 from bot.console.passwords import Argon2Hasher
-from bot.core.auth import OfficerAuth, check_password
+from bot.core.auth import OfficerAuth
 from bot.core.models import Role
 from bot.storage.db import create_engine, session_factory, upgrade
 from bot.storage.officers import (
@@ -64,6 +64,12 @@ async def _run(args: argparse.Namespace, settings: Settings) -> int:
     engine = create_engine(settings.database_url)
     sessions = session_factory(engine)
     officers = SqlOfficerStore(sessions)
+    auth = OfficerAuth(
+        officers=officers,
+        sessions=SqlSessionStore(sessions),
+        hasher=Argon2Hasher(),
+        audit=SqlAuditLog(sessions),
+    )
     try:
         if args.action == "count":
             print(await officers.count(Role(args.role) if args.role else None))
@@ -72,31 +78,21 @@ async def _run(args: argparse.Namespace, settings: Settings) -> int:
                 linked = f" telegram:{o.telegram_user_id}" if o.telegram_user_id else ""
                 print(f"{o.username}\t{o.role.value}\t{o.display_name}{linked}")
         elif args.action == "add":
-            auth = OfficerAuth(
-                officers=officers,
-                sessions=SqlSessionStore(sessions),
-                hasher=Argon2Hasher(),
-                audit=SqlAuditLog(sessions),
-            )
             officer = await auth.create_officer(
                 args.username, read_password(), Role(args.role), args.name
             )
             if args.telegram_id:
                 await officers.link_telegram(officer.id, args.telegram_id)
             print(f"created {officer.username} ({officer.role.value})")
-        else:
+        elif args.action == "link":
             found = await officers.credentials(args.username.strip().lower())
             if found is None:
                 raise ValueError(f"no officer {args.username!r}")
-            if args.action == "link":
-                await officers.link_telegram(found.officer.id, args.telegram_id)
-                print(f"linked {found.officer.username} to Telegram user {args.telegram_id}")
-            else:
-                password = read_password()
-                check_password(password)
-                await officers.set_password(found.officer.id, Argon2Hasher().hash(password))
-                await SqlAuditLog(sessions).record(None, "officer.password", found.officer.id)
-                print(f"password of {found.officer.username} changed")
+            await officers.link_telegram(found.officer.id, args.telegram_id)
+            print(f"linked {found.officer.username} to Telegram user {args.telegram_id}")
+        else:
+            officer = await auth.set_password(args.username, read_password())
+            print(f"password of {officer.username} changed")
         return 0
     finally:
         await engine.dispose()

@@ -78,6 +78,17 @@ class OfficerAuth:
         await self._audit.record(None, "officer.create", officer.id, {"role": role.value})
         return officer
 
+    async def set_password(self, username: str, password: str) -> Officer:
+        """A new password for an existing officer (the ``officer password`` command)."""
+        found = await self._officers.credentials(username.strip().lower())
+        if found is None:
+            raise ValueError(f"no officer {username!r}")
+        check_password(password)
+        password_hash = await asyncio.to_thread(self._hasher.hash, password)
+        await self._officers.set_password(found.officer.id, password_hash)
+        await self._audit.record(None, "officer.password", found.officer.id)
+        return found.officer
+
     async def login(self, username: str, password: str) -> Login:
         now = self._clock()
         found = await self._officers.credentials(username.strip().lower())

@@ -214,3 +214,18 @@ def test_console_page_is_served_without_inline_script(client: TestClient) -> Non
     assert page.headers["x-frame-options"] == "DENY"
     assert client.get("/console/static/console.js").status_code == 200
     assert client.get("/console/static/../../app.py").status_code == 404
+
+
+def test_a_new_password_ends_the_old_sessions(client: TestClient) -> None:
+    headers = officer(client, "phuong")
+    auth = client.app.state.console.auth  # type: ignore[attr-defined]
+    with pytest.raises(ValueError, match="at least"):
+        client.portal.call(auth.set_password, "phuong", "short")  # type: ignore[union-attr]
+    new = "another long passphrase"
+    changed = client.portal.call(auth.set_password, " Phuong ", new)  # type: ignore[union-attr]
+    assert changed.username == "phuong"
+    assert client.get("/api/v1/officer/me", headers=headers).status_code == 401
+    old = {"username": "phuong", "password": PASSWORD}
+    assert client.post("/api/v1/officer/login", json=old).status_code == 401
+    fresh = {"username": "phuong", "password": new}
+    assert client.post("/api/v1/officer/login", json=fresh).status_code == 200

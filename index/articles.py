@@ -30,6 +30,14 @@ class Source:
     instrument: str | None = None
     date: dt.date | None = None
 
+    def to_json(self) -> dict[str, str | None]:
+        return {
+            "url": self.url,
+            "title": self.title,
+            "instrument": self.instrument,
+            "date": self.date.isoformat() if self.date else None,
+        }
+
 
 @dataclass(frozen=True)
 class Section:

@@ -65,15 +65,7 @@ class Hit:
             "section": (
                 {"title": self.section.title, "text": self.section.text} if self.section else None
             ),
-            "sources": [
-                {
-                    "url": s.url,
-                    "title": s.title,
-                    "instrument": s.instrument,
-                    "date": s.date.isoformat() if s.date else None,
-                }
-                for s in self.sources
-            ],
+            "sources": [s.to_json() for s in self.sources],
             "reviewed": self.reviewed.isoformat(),
             "path": self.path,
         }

@@ -7,19 +7,27 @@ from typing import Any
 
 from rasa_sdk import Tracker
 
-LANGUAGES = ("en", "vi", "zh", "ko", "ja", "fr", "de", "ru")
+from index.languages import DEFAULT_LANGUAGE
+from index.languages import SUPPORTED_LANGUAGES as LANGUAGES
+
 _MD_LINK = re.compile(r"\[([^\]]+)\]\(([^)]+)\)")
 _EMPHASIS = re.compile(r"(\*\*|__)(.+?)\1")
 
 
-def visitor_language(tracker: Tracker) -> str:
-    """The language to answer in: this turn's gateway metadata, else the slot, else English."""
+def metadata_language(tracker: Tracker) -> str | None:
+    """The language the gateway chose for this turn, if it sent a supported one."""
     metadata: dict[str, Any] = tracker.latest_message.get("metadata") or {}
     lang = metadata.get("language")
-    if lang in LANGUAGES:
-        return str(lang)
+    return str(lang) if lang in LANGUAGES else None
+
+
+def visitor_language(tracker: Tracker) -> str:
+    """The language to answer in: this turn's gateway metadata, else the slot, else English."""
+    lang = metadata_language(tracker)
+    if lang is not None:
+        return lang
     slot = tracker.get_slot("language")
-    return str(slot) if slot in LANGUAGES else "en"
+    return str(slot) if slot in LANGUAGES else DEFAULT_LANGUAGE
 
 
 def plain_text(markdown: str) -> str:

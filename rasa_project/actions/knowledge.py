@@ -99,15 +99,7 @@ class ActionAnswerFromKnowledge(Action):
             "score": round(hit.score, 4),
             "reviewed": hit.reviewed.isoformat(),
             "url": self._link(hit),
-            "sources": [
-                {
-                    "title": s.title,
-                    "url": s.url,
-                    "instrument": s.instrument,
-                    "date": s.date.isoformat() if s.date else None,
-                }
-                for s in hit.sources
-            ],
+            "sources": [s.to_json() for s in hit.sources],
         }
 
 

@@ -10,7 +10,7 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.forms import ValidationAction
 
-from actions.common import LANGUAGES, visitor_language
+from actions.common import LANGUAGES, metadata_language, visitor_language
 from actions.payloads import LanguagePayload
 from actions.responses import say
 
@@ -152,9 +152,8 @@ class ActionValidateSlotMappings(ValidationAction):
     async def extract_language(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> dict[str, Any]:
-        metadata = tracker.latest_message.get("metadata") or {}
-        lang = metadata.get("language")
-        if lang in LANGUAGES and lang != tracker.get_slot("language"):
+        lang = metadata_language(tracker)
+        if lang is not None and lang != tracker.get_slot("language"):
             return {"language": lang}
         return {}
 

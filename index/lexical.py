@@ -96,12 +96,7 @@ class LexicalIndex:
 
     def scores(self, query: str) -> NDArray[np.float64]:
         """BM25 of ``query`` against every article, in ``article_ids`` order."""
-        out = np.zeros(len(self.article_ids), dtype=np.float64)
-        for term in set(terms(query)):
-            posting = self._postings.get(term)
-            if posting is not None:
-                np.add.at(out, posting[0], posting[1])
-        return out
+        return self._bm25(query)[0]
 
     def normalised_scores(self, query: str) -> NDArray[np.float64]:
         """BM25 divided by the best score each query term could reach, so 0 to 1.
@@ -109,10 +104,16 @@ class LexicalIndex:
         Raw BM25 grows with the number of terms a script produces (a Latin sentence yields
         more n-grams than a Korean one), which would favour some languages; the ratio does not.
         """
+        raw, best = self._bm25(query)
+        return raw / best if best > 0 else raw
+
+    def _bm25(self, query: str) -> tuple[NDArray[np.float64], float]:
+        """The scores, and the best score the query's terms could reach together."""
+        out = np.zeros(len(self.article_ids), dtype=np.float64)
         best = 0.0
         for term in set(terms(query)):
             posting = self._postings.get(term)
             if posting is not None:
+                np.add.at(out, posting[0], posting[1])
                 best += float(posting[1].max())
-        raw = self.scores(query)
-        return raw / best if best > 0 else raw
+        return out, best

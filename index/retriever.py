@@ -165,8 +165,12 @@ class Retriever:
             [kb.valid_until(a).toordinal() for a in self._article_ids], dtype=np.int64
         )
         row = {article_id: i for i, article_id in enumerate(self._article_ids)}
-        self._passage_rows = np.array([row[p.article_id] for p in stored.passages], dtype=np.intp)
+        passage_rows = np.array([row[p.article_id] for p in stored.passages], dtype=np.intp)
         self._is_question = np.array([p.is_query_like for p in stored.passages], dtype=bool)
+        self._is_content = ~self._is_question
+        # The article row of each question-like and each content passage, fixed per index.
+        self._question_rows = passage_rows[self._is_question]
+        self._content_rows = passage_rows[self._is_content]
         # (article, lang) -> rows of its section passages and their section numbers
         sections: dict[tuple[str, str], list[tuple[int, int]]] = {}
         for i, passage in enumerate(stored.passages):
@@ -218,10 +222,8 @@ class Retriever:
         n = len(self._article_ids)
         question = np.full(n, -1.0)
         content = np.full(n, -1.0)
-        q_rows = self._passage_rows[self._is_question]
-        c_rows = self._passage_rows[~self._is_question]
-        np.maximum.at(question, q_rows, similarity[self._is_question])
-        np.maximum.at(content, c_rows, similarity[~self._is_question])
+        np.maximum.at(question, self._question_rows, similarity[self._is_question])
+        np.maximum.at(content, self._content_rows, similarity[self._is_content])
         lexical = self._lexical.normalised_scores(query)
         fused = QUESTION_WEIGHT * question + CONTENT_WEIGHT * content + LEXICAL_WEIGHT * lexical
         servable = self._valid_until >= self._clock().toordinal()

@@ -1972,17 +1972,6 @@ def log_tracebacks(text: str) -> dict[str, Any]:
 # --- the stack -------------------------------------------------------------------------
 
 
-@dataclass
-class GatewayOnly(FullStack):
-    """Just the gateway; RASA_URL points at a closed port, so every message finds the
-    dialogue down (an honest "temporarily unavailable" reply and a ticket)."""
-
-    def start(self, model: Path | None) -> None:
-        self.public_base_url = self.gateway_url
-        self.processes = []
-        self.start_gateway("/healthz")
-
-
 RATE_LIMITS_OFF = {
     "RATE_LIMIT_IP_PER_MINUTE": "1000000",
     "RATE_LIMIT_IP_BURST": "1000000",
@@ -1999,7 +1988,7 @@ def running_stack(
     model = rasa_model_path() if rasa else None
     if model is not None and not model.exists():
         raise SystemExit(f"no trained Rasa model at {model}: run `make rasa-model` (or --no-rasa)")
-    stack = FullStack(workdir) if model is not None else GatewayOnly(workdir)
+    stack = FullStack(workdir)
     stack.extra_env.update(
         LOG_LEVEL="WARNING",
         TELEGRAM_BOT_TOKEN=standin.token,
@@ -2008,10 +1997,11 @@ def running_stack(
         TELEGRAM_WEBHOOK_SECRET=secret,
         **RATE_LIMITS_OFF,
     )
-    if isinstance(stack, GatewayOnly):
-        stack.start(None)
+    if model is None:
+        # Just the gateway: RASA_URL points at a closed port, so every message finds the
+        # dialogue down (an honest "temporarily unavailable" reply and a ticket).
+        stack.start_gateway("/healthz")
     else:
-        assert model is not None
         stack.start(model)
     try:
         yield stack

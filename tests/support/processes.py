@@ -234,14 +234,7 @@ class FullStack(DialogueStack):
 
     def start_gateway(self, ready_path: str = "/readyz") -> None:
         """Start ``python -m bot serve`` and wait until ``ready_path`` answers 200."""
-        gateway = ManagedProcess(
-            "gateway",
-            [str(VENV_PY), "-m", "bot", "serve"],
-            REPO,
-            self.env(),
-            self.workdir / "gateway.log",
-            f"{self.gateway_url}{ready_path}",
-        )
+        gateway = self.gateway_process(ready_path)
         self.processes.append(gateway)
         gateway.start()
         try:
@@ -250,28 +243,20 @@ class FullStack(DialogueStack):
             self.stop()
             raise
 
+    def gateway_process(self, ready_path: str = "/readyz") -> ManagedProcess:
+        """``python -m bot serve`` with this stack's settings, not started."""
+        return ManagedProcess(
+            "gateway",
+            [str(VENV_PY), "-m", "bot", "serve"],
+            REPO,
+            self.env(),
+            self.workdir / "gateway.log",
+            f"{self.gateway_url}{ready_path}",
+        )
+
 
 def gateway_alone(workdir: Path, port: int, **env: str) -> ManagedProcess:
     """``python -m bot serve`` on its own: Rasa is not running (messages to the bot then get
     "temporarily unavailable" and a ticket), which is all a test of the officers' side needs."""
-    base = {k: v for k, v in os.environ.items() if not k.startswith(("VIRTUAL_ENV", "PYTHONHOME"))}
-    base.update(
-        PORT=str(port),
-        HOST="127.0.0.1",
-        PUBLIC_BASE_URL=f"http://127.0.0.1:{port}",
-        DATABASE_URL=f"sqlite+aiosqlite:///{workdir / 'app.db'}",
-        RASA_URL=f"http://127.0.0.1:{free_port()}",
-        RASA_TOKEN="unused-rasa-token",
-        ACTIONS_URL=f"http://127.0.0.1:{free_port()}",
-        SESSION_SECRET="fault-test-session-secret-" + "x" * 32,
-        RASA_TIMEOUT="2",
-    )
-    base.update(env)
-    return ManagedProcess(
-        "gateway",
-        [str(VENV_PY), "-m", "bot", "serve"],
-        REPO,
-        base,
-        workdir / "gateway.log",
-        f"http://127.0.0.1:{port}/healthz",
-    )
+    stack = FullStack(workdir, gateway_port=port, extra_env={"RASA_TIMEOUT": "2", **env})
+    return stack.gateway_process("/healthz")

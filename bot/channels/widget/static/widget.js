@@ -362,12 +362,7 @@
     status.textContent = text || t("failed");
     setTimeout(function () {
       status.textContent = "";
-      if (!pending[body.client_message_id]) { return; }
-      if (socketReady && socket) {
-        socket.send(JSON.stringify(Object.assign({ type: "message" }, body)));
-      } else {
-        postWithRetry(body, 0);
-      }
+      if (pending[body.client_message_id]) { transmit(body); }
     }, Math.max(1, seconds || 5) * 1000);
   }
 
@@ -395,9 +390,13 @@
     if (Intl && Intl.DateTimeFormat) {
       try { body.timezone = Intl.DateTimeFormat().resolvedOptions().timeZone; } catch (e) { /* older browsers */ }
     }
+    transmit(body);
+  }
+
+  // Over the socket when it is up (the server sends "typing" itself), else over HTTP.
+  function transmit(body) {
     if (socketReady && socket) {
-      var frame = Object.assign({ type: "message" }, body);
-      socket.send(JSON.stringify(frame));
+      socket.send(JSON.stringify(Object.assign({ type: "message" }, body)));
       return;
     }
     typing.textContent = t("typing");

@@ -106,7 +106,9 @@ class ConversationStore(Protocol):
         """Create a conversation; ``first_reply`` (the consent notice) is stored with it."""
         ...
 
-    async def token_hash(self, conversation_id: str) -> str | None: ...
+    async def with_token_hash(self, conversation_id: str) -> tuple[Conversation, str] | None:
+        """The conversation and the hash of its token; None if unknown, erased or tokenless."""
+        ...
 
     async def set_language(
         self, conversation_id: str, language: str, source: LanguageSource

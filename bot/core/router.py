@@ -143,9 +143,12 @@ class ConversationRouter:
         started = await self.start(message)
         return started.conversation, True
 
-    async def check_token(self, conversation_id: str, token: str) -> bool:
-        expected = await self._conversations.token_hash(conversation_id)
-        return expected is not None and secrets.compare_digest(expected, token_hash(token))
+    async def authorised(self, conversation_id: str, token: str) -> Conversation | None:
+        """The conversation, if ``token`` is its own (one read: this runs on every request)."""
+        found = await self._conversations.with_token_hash(conversation_id)
+        if found is None or not secrets.compare_digest(found[1], token_hash(token)):
+            return None
+        return found[0]
 
     def consent_notice(self, conversation: Conversation) -> Reply:
         """The notice shown at first contact: what the assistant is, privacy, erasure."""

@@ -111,10 +111,12 @@ class SqlConversationStore:
                 )
         return to_conversation(row)
 
-    async def token_hash(self, conversation_id: str) -> str | None:
+    async def with_token_hash(self, conversation_id: str) -> tuple[Conversation, str] | None:
         async with self._sessions() as session:
             row = await session.get(ConversationRow, conversation_id)
-            return row.token_hash if row and row.erased_at is None else None
+            if row is None or row.erased_at is not None or row.token_hash is None:
+                return None
+            return to_conversation(row), row.token_hash
 
     async def set_language(
         self, conversation_id: str, language: str, source: LanguageSource

@@ -95,9 +95,7 @@ async def authorised_conversation(
     token = bearer(authorization)
     if token is None or len(token) > 256:
         raise UNAUTHORIZED
-    if not await web.router.check_token(conversation_id, token):
-        raise UNAUTHORIZED
-    conversation = await web.conversations.get(conversation_id)
+    conversation = await web.router.authorised(conversation_id, token)
     if conversation is None:
         raise UNAUTHORIZED
     return conversation, token

@@ -65,7 +65,7 @@ async def widget_socket(websocket: WebSocket) -> None:
         or not isinstance(token, str)
         or not 0 < len(conversation_id) <= 64
         or not 0 < len(token) <= 256
-        or not await web.router.check_token(conversation_id, token)
+        or await web.router.authorised(conversation_id, token) is None
     ):
         await _close(websocket, 4401)
         return

@@ -26,6 +26,7 @@ from index.passages import Passage, passages_of
 from index.retriever import Retriever
 from index.scoring import Thresholds, calibration_hash
 from index.store import (
+    VECTORS,
     Manifest,
     StoredIndex,
     flat_index,
@@ -75,7 +76,7 @@ def build_index(
         and manifest is not None
         and manifest.content_hash == kb.content_hash
         and manifest.model_id == embedder.model_id
-        and (folder / "vectors.faiss").exists()
+        and (folder / VECTORS).exists()
     )
     wanted_calibration = calibration_hash(kb)
     if vectors_current:

@@ -27,6 +27,7 @@ from numpy.typing import NDArray
 from index.embedders import Vectors
 from index.errors import MismatchedIndexError, MissingIndexError, StaleIndexError
 from index.passages import Passage
+from index.scoring import ABSOLUTE_OFF
 
 INDEX_FORMAT = 1
 MANIFEST = "manifest.json"
@@ -46,7 +47,7 @@ class Manifest:
     articles: int
     threshold: float
     built_at: str
-    absolute_threshold: float = 9.0
+    absolute_threshold: float = ABSOLUTE_OFF
     calibration_hash: str = ""
     calibration: dict[str, Any] = field(default_factory=dict)
     format: int = INDEX_FORMAT

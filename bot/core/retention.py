@@ -49,14 +49,16 @@ class RetentionJob:
         conversations = messages = trackers = 0
         unreachable: set[str] = set()
         for conversation_id in await self._conversations.trackers_to_erase():
-            if await self._erase_tracker(conversation_id):
+            if await erase_tracker(self._dialogue, conversation_id):
                 await self._conversations.tracker_erased(conversation_id)
                 trackers += 1
             else:
                 unreachable.add(conversation_id)
         for conversation_id in await self._conversations.inactive_since(cutoff):
             # The tracker first: once the conversation row is gone nothing would remind us.
-            if conversation_id in unreachable or not await self._erase_tracker(conversation_id):
+            if conversation_id in unreachable or not await erase_tracker(
+                self._dialogue, conversation_id
+            ):
                 unreachable.add(conversation_id)
                 continue
             messages += await self._conversations.purge(conversation_id)
@@ -77,10 +79,13 @@ class RetentionJob:
             logger.info("retention: %s", report)
         return report
 
-    async def _erase_tracker(self, conversation_id: str) -> bool:
-        try:
-            await self._dialogue.forget(conversation_id)
-        except DialogueUnavailableError:
-            logger.warning("retention: tracker of %s not erased, dialogue down", conversation_id)
-            return False
-        return True
+
+async def erase_tracker(dialogue: DialogueEngine, conversation_id: str) -> bool:
+    """Erase the dialogue's tracker; False while the dialogue is down (the erasure stays due
+    in the store and the retention job tries again)."""
+    try:
+        await dialogue.forget(conversation_id)
+    except DialogueUnavailableError:
+        logger.warning("tracker of %s not erased yet: dialogue unavailable", conversation_id)
+        return False
+    return True

@@ -44,6 +44,7 @@ from bot.core.ports import (
     Metrics,
     NoMetrics,
 )
+from bot.core.retention import erase_tracker
 from bot.core.serialize import result_from_json, result_to_json
 
 logger = logging.getLogger(__name__)
@@ -269,12 +270,7 @@ class ConversationRouter:
     async def forget(self, conversation: Conversation) -> int:
         """Erase the conversation's content here and in the dialogue's tracker."""
         erased = await self._conversations.forget(conversation.id)
-        try:
-            await self._dialogue.forget(conversation.id)
-        except DialogueUnavailableError:
-            # The store keeps the erasure due; the retention job retries it.
-            logger.warning("tracker of %s not erased yet: dialogue unavailable", conversation.id)
-        else:
+        if await erase_tracker(self._dialogue, conversation.id):
             await self._conversations.tracker_erased(conversation.id)
         return erased
 

@@ -56,9 +56,9 @@ class RetentionJob:
                 unreachable.add(conversation_id)
         for conversation_id in await self._conversations.inactive_since(cutoff):
             # The tracker first: once the conversation row is gone nothing would remind us.
-            if conversation_id in unreachable or not await erase_tracker(
-                self._dialogue, conversation_id
-            ):
+            if conversation_id in unreachable:
+                continue
+            if not await erase_tracker(self._dialogue, conversation_id):
                 unreachable.add(conversation_id)
                 continue
             messages += await self._conversations.purge(conversation_id)

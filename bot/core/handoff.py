@@ -21,6 +21,7 @@ from bot.core.models import (
     Priority,
     Reply,
     Sender,
+    StoredMessage,
     Ticket,
     utc_now,
 )
@@ -82,7 +83,7 @@ class HandoffService:
         return conversation, HandoffInfo(ticket.id, position, ticket.reason), replies
 
     async def visitor_wrote(
-        self, conversation: Conversation, message_id: int, text: str
+        self, conversation: Conversation, message: StoredMessage
     ) -> tuple[list[Reply], HandoffInfo | None]:
         """A message while a human holds the conversation: forward it, tell the queue state."""
         ticket = await self._tickets.active_for(conversation.id)
@@ -90,10 +91,8 @@ class HandoffService:
             # HUMAN mode without a ticket cannot last: hand the conversation back to the bot.
             await self._conversations.set_mode(conversation.id, Mode.BOT)
             return [], None
-        stored = await self._conversations.messages_after(conversation.id, message_id - 1, 1)
-        if stored:
-            await self.notifier.visitor_wrote(ticket, stored[0])
-        email = EMAIL.search(text)
+        await self.notifier.visitor_wrote(ticket, message)
+        email = EMAIL.search(message.text)
         if email and email.group(0) != conversation.contact_email:
             # Asked for outside office hours; officers see it with the ticket.
             await self._conversations.set_contact_email(conversation.id, email.group(0).lower())

@@ -68,9 +68,13 @@ class DialogueEngine(Protocol):
 class Incoming:
     """A stored incoming message; ``result`` is set when a retry finds it already answered."""
 
-    message_id: int
+    message: StoredMessage
     duplicate: bool
     result: Mapping[str, Any] | None = None
+
+    @property
+    def message_id(self) -> int:
+        return self.message.id
 
 
 @dataclass(frozen=True)

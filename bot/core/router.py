@@ -33,6 +33,7 @@ from bot.core.models import (
     RouterResult,
     Sender,
     SourceRef,
+    StoredMessage,
 )
 from bot.core.ports import (
     CaseStore,
@@ -195,7 +196,7 @@ class ConversationRouter:
 
         conversation = await self._update_language(conversation, message)
         self._metrics.message(conversation.channel.value, conversation.language)
-        result = await self._route(conversation, incoming.message_id, message, visitor_timezone)
+        result = await self._route(conversation, incoming.message, visitor_timezone)
         await self._finish(incoming.message_id, result)
         return result
 
@@ -212,11 +213,7 @@ class ConversationRouter:
         self._metrics.outcome(conversation.channel.value, result.outcome)
 
     async def _route(
-        self,
-        conversation: Conversation,
-        message_id: int,
-        message: IncomingMessage,
-        visitor_timezone: str | None,
+        self, conversation: Conversation, message: StoredMessage, visitor_timezone: str | None
     ) -> RouterResult:
         if conversation.rating_ticket_id is not None:
             rated = await self._rating(conversation, message.text)
@@ -224,7 +221,7 @@ class ConversationRouter:
                 return rated
             conversation = replace(conversation, rating_ticket_id=None)
         if conversation.mode is Mode.HUMAN:
-            return await self._to_officer(conversation, message_id, message.text)
+            return await self._to_officer(conversation, message)
         return await self._to_dialogue(conversation, message.text, visitor_timezone)
 
     async def throttled(
@@ -315,10 +312,8 @@ class ConversationRouter:
             conversation.id, resolution.language, resolution.source
         )
 
-    async def _to_officer(
-        self, conversation: Conversation, message_id: int, text: str
-    ) -> RouterResult:
-        replies, info = await self._handoff.visitor_wrote(conversation, message_id, text)
+    async def _to_officer(self, conversation: Conversation, message: StoredMessage) -> RouterResult:
+        replies, info = await self._handoff.visitor_wrote(conversation, message)
         return RouterResult(conversation, tuple(replies), handoff=info, outcome="officer")
 
     async def _to_dialogue(

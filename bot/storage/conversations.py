@@ -142,7 +142,7 @@ class SqlConversationStore:
         if client_message_id is not None:
             existing = await self._by_client_id(conversation_id, client_message_id)
             if existing is not None:
-                return Incoming(existing.id, duplicate=True, result=existing.result)
+                return Incoming(to_message(existing), duplicate=True, result=existing.result)
         row = MessageRow(
             conversation_id=conversation_id,
             sender=Sender.VISITOR.value,
@@ -158,8 +158,8 @@ class SqlConversationStore:
             existing = await self._by_client_id(conversation_id, client_message_id or "")
             if existing is None:
                 raise
-            return Incoming(existing.id, duplicate=True, result=existing.result)
-        return Incoming(row.id, duplicate=False)
+            return Incoming(to_message(existing), duplicate=True, result=existing.result)
+        return Incoming(to_message(row), duplicate=False)
 
     async def _by_client_id(
         self, conversation_id: str, client_message_id: str

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import func, or_, select, update
 
 from bot.core.models import DeliveryStatus, OutboxItem, utc_now
 from bot.storage.mapping import Sessions, to_conversation, to_message
@@ -42,34 +42,35 @@ class SqlOutbox:
                     .limit(limit)
                 )
             )
-        items: list[OutboxItem] = []
-        for item_id in candidates:
-            async with self._sessions.begin() as session:
-                # The conditional update is the lease: of two workers, one changes the row.
-                leased = await session.execute(
+        if not candidates:
+            return []
+        async with self._sessions.begin() as session:
+            # The conditional update is the lease: of two workers, one changes each row.
+            leased = list(
+                await session.scalars(
                     update(OutboxRow)
-                    .where(and_(OutboxRow.id == item_id, OutboxRow.status == PENDING, free))
+                    .where(OutboxRow.id.in_(candidates), OutboxRow.status == PENDING, free)
                     .values(locked_until=now + lease)
+                    .returning(OutboxRow.id)
                 )
-                if leased.rowcount != 1:  # type: ignore[attr-defined]
-                    continue
-                row = await session.get(OutboxRow, item_id)
-                message = await session.get(MessageRow, row.message_id) if row else None
-                conversation = (
-                    await session.get(ConversationRow, row.conversation_id) if row else None
+            )
+            rows = await session.execute(
+                select(OutboxRow, MessageRow, ConversationRow)
+                .join(MessageRow, MessageRow.id == OutboxRow.message_id)
+                .join(ConversationRow, ConversationRow.id == OutboxRow.conversation_id)
+                .where(OutboxRow.id.in_(leased))
+                .order_by(OutboxRow.id)
+            )
+            return [
+                OutboxItem(
+                    id=row.id,
+                    conversation=to_conversation(conversation),
+                    message=to_message(message),
+                    attempts=row.attempts,
+                    parts_sent=row.parts_sent,
                 )
-                if row is None or message is None or conversation is None:
-                    continue
-                items.append(
-                    OutboxItem(
-                        id=row.id,
-                        conversation=to_conversation(conversation),
-                        message=to_message(message),
-                        attempts=row.attempts,
-                        parts_sent=row.parts_sent,
-                    )
-                )
-        return items
+                for row, message, conversation in rows
+            ]
 
     async def sent(self, item_id: int, now: dt.datetime) -> None:
         await self._set(

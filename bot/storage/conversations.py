@@ -139,10 +139,6 @@ class SqlConversationStore:
     async def record_incoming(
         self, conversation_id: str, text: str, *, client_message_id: str | None
     ) -> Incoming:
-        if client_message_id is not None:
-            existing = await self._by_client_id(conversation_id, client_message_id)
-            if existing is not None:
-                return Incoming(to_message(existing), duplicate=True, result=existing.result)
         row = MessageRow(
             conversation_id=conversation_id,
             sender=Sender.VISITOR.value,
@@ -154,8 +150,12 @@ class SqlConversationStore:
             async with self._sessions.begin() as session:
                 await self._insert(session, conversation_id, [row], row.created_at)
         except IntegrityError:
-            # The same client_message_id arrived twice at once: the other request owns it.
-            existing = await self._by_client_id(conversation_id, client_message_id or "")
+            # A retry (or the same message twice at once): the unique (conversation,
+            # client_message_id) says so, and the first one owns it. Looking it up only here
+            # saves a query on every first delivery.
+            if client_message_id is None:
+                raise
+            existing = await self._by_client_id(conversation_id, client_message_id)
             if existing is None:
                 raise
             return Incoming(to_message(existing), duplicate=True, result=existing.result)

@@ -6,7 +6,7 @@ import re
 import subprocess
 
 import pytest
-from playwright.sync_api import Browser, expect
+from playwright.sync_api import Browser, Page, expect
 
 from tests.support.processes import REPO, VENV_PY, FullStack
 
@@ -30,6 +30,14 @@ def add_officer(stack: FullStack, username: str) -> None:
     assert done.returncode == 0, done.stderr
 
 
+def log_in(page: Page, stack: FullStack, username: str) -> None:
+    page.goto(stack.gateway_url + "/console")
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    expect(page.get_by_role("heading", name="Queue")).to_be_visible()
+
+
 def test_handoff_between_a_visitor_and_an_officer(browser: Browser, stack: FullStack) -> None:
     add_officer(stack, "linh")
     officer_ctx = browser.new_context(viewport={"width": 1300, "height": 900})
@@ -39,11 +47,7 @@ def test_handoff_between_a_visitor_and_an_officer(browser: Browser, stack: FullS
     dialogs: list[str] = []
     officer.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
     try:
-        officer.goto(stack.gateway_url + "/console")
-        officer.get_by_label("Username").fill("linh")
-        officer.get_by_label("Password").fill(PASSWORD)
-        officer.get_by_role("button", name="Log in").click()
-        expect(officer.get_by_role("heading", name="Queue")).to_be_visible()
+        log_in(officer, stack, "linh")
 
         visitor.goto(stack.gateway_url + "/")
         visitor.locator(W + "button.launcher").click()
@@ -92,11 +96,7 @@ def test_after_logout_the_login_form_is_left_alone(browser: Browser, stack: Full
     page = context.new_page()
     page.clock.install()  # the queue refreshes every 30 s; the test moves time on instead
     try:
-        page.goto(stack.gateway_url + "/console")
-        page.get_by_label("Username").fill("minh")
-        page.get_by_label("Password").fill(PASSWORD)
-        page.get_by_role("button", name="Log in").click()
-        expect(page.get_by_role("heading", name="Queue")).to_be_visible()
+        log_in(page, stack, "minh")
         page.get_by_role("button", name="Log out").click()
         expect(page.get_by_role("button", name="Log in")).to_be_visible()
         page.get_by_label("Username").fill("somebody-else")
